@@ -1,0 +1,17 @@
+// Our own browser code, bundled after HTMX into one fingerprinted file. Keep it small: the server
+// renders pages, HTMX swaps fragments; this only handles what must happen in the browser.
+
+// Theme switch: the server renders the saved theme (cookie) into <html data-theme>, so there is
+// no flash on load; without a saved choice, the operating system's preference applies.
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element && event.target.closest('[data-theme-toggle]');
+  if (!button) return;
+  const root = document.documentElement;
+  const current =
+    root.dataset.theme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+  const next = current === 'dark' ? 'light' : 'dark';
+  root.dataset.theme = next;
+  // biome-ignore lint/suspicious/noDocumentCookie: one first-party preference cookie; no library needed.
+  document.cookie = `theme=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
+  button.setAttribute('aria-pressed', String(next === 'dark'));
+});

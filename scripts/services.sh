@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Installs and starts the real services the tests run against: Node 24, FerretDB (a MongoDB-wire
+# server on SQLite), Redis, Chromium, actionlint and zizmor. Idempotent; downloads are cached under
+# $GROUNDWORK_CACHE (default ~/.cache/groundwork) so a second run takes seconds.
+#
+#   scripts/services.sh up       install what is missing, start the services, print the env
+#   scripts/services.sh install  install only
+#   scripts/services.sh start    start FerretDB and Redis on loopback (no-op when running)
+#   scripts/services.sh stop     stop them
+#   scripts/services.sh env      print the exports the tests read (eval "$(scripts/services.sh env)")
+set -euo pipefail
+
+CACHE="${GROUNDWORK_CACHE:-$HOME/.cache/groundwork}"
+BIN="$CACHE/bin"
+RUN="$CACHE/run"
+NODE_MAJOR=24
+FERRETDB_VERSION=v1.24.2
+ACTIONLINT_VERSION=v1.7.12
+ZIZMOR_VERSION=1.32.0
+MONGO_PORT="${GROUNDWORK_MONGO_PORT:-27018}"
+REDIS_PORT="${GROUNDWORK_REDIS_PORT:-6380}"
+NODE_DIR="$CACHE/node$NODE_MAJOR/node_modules/node/bin"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "install ${missing[*]} with your package manager (needs root here)"
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_node() {
+  if [ -x "$NODE_DIR/node" ] && "$NODE_DIR/node" --version | grep -q "^v$NODE_MAJOR\."; then return 0; fi
+  need npm "install any Node.js with npm first; it fetches Node $NODE_MAJOR from the npm registry"
+  log "installing Node $NODE_MAJOR from the npm registry's node package"
+  mkdir -p "$CACHE/node$NODE_MAJOR"
+  # The package's preinstall only links the platform binary that npm already unpacked.
+  npm install --silent --no-save --prefix "$CACHE/node$NODE_MAJOR" "node@$NODE_MAJOR" >/dev/null 2>&1
+  "$NODE_DIR/node" --version >/dev/null || die "Node $NODE_MAJOR did not install"
+}
+
+install_ferretdb() {
+  if [ -x "$BIN/ferretdb" ] && "$BIN/ferretdb" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION"; then return 0; fi
+  need go "install Go (apt-get install golang) to build FerretDB"
+  log "building FerretDB $FERRETDB_VERSION (about a minute the first time)"
+  # `go install ...@version` fails: the module proxy refuses the version list it reads for
+  # deprecations, and the module zip lacks build/version/version.txt. Build a patched copy instead.
+  local dir src
+  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "could not download FerretDB $FERRETDB_VERSION from the Go module proxy"
+  src="$CACHE/src/ferretdb-$FERRETDB_VERSION"
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" "$BIN"
+  cp -r "$dir" "$src" && chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
+  (cd "$src" && GOFLAGS=-buildvcs=false go build -o "$BIN/ferretdb" ./cmd/ferretdb)
+}
+
+install_actionlint() {
+  if [ -x "$BIN/actionlint" ] && "$BIN/actionlint" --version | grep -q "^$ACTIONLINT_VERSION"; then return 0; fi
+  need go "install Go to build actionlint"
+  log "building actionlint $ACTIONLINT_VERSION"
+  GOBIN="$BIN" GOFLAGS=-buildvcs=false go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+}
+
+install_zizmor() {
+  if [ -x "$CACHE/venv/bin/zizmor" ] && "$CACHE/venv/bin/zizmor" --version | grep -q "$ZIZMOR_VERSION"; then return 0; fi
+  need python3 "install Python 3 to install zizmor"
+  log "installing zizmor $ZIZMOR_VERSION"
+  python3 -m venv "$CACHE/venv"
+  "$CACHE/venv/bin/pip" install -q --disable-pip-version-check "zizmor==$ZIZMOR_VERSION"
+  ln -sf "$CACHE/venv/bin/zizmor" "$BIN/zizmor"
+}
+
+cmd_install() {
+  mkdir -p "$BIN"
+  apt_install redis-server chromium git
+  install_node
+  install_ferretdb
+  install_actionlint
+  install_zizmor
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  local port=$1 name=$2 i
+  for i in $(seq 1 100); do port_open "$port" && return 0; sleep 0.1; done
+  die "$name did not start on 127.0.0.1:$port (log: $RUN/$name.log)"
+}
+
+cmd_start() {
+  mkdir -p "$RUN/ferretdb-data"
+  if port_open "$MONGO_PORT"; then
+    log "MongoDB-wire server already listening on $MONGO_PORT"
+  else
+    [ -x "$BIN/ferretdb" ] || die "FerretDB is not installed: run scripts/services.sh install"
+    nohup "$BIN/ferretdb" --handler=sqlite --sqlite-url="file:$RUN/ferretdb-data/" \
+      --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$RUN" --debug-addr=- \
+      --telemetry=disable --log-level=warn >"$RUN/ferretdb.log" 2>&1 &
+    echo $! >"$RUN/ferretdb.pid"
+    wait_port "$MONGO_PORT" ferretdb
+    log "FerretDB $FERRETDB_VERSION on 127.0.0.1:$MONGO_PORT"
+  fi
+  if port_open "$REDIS_PORT"; then
+    log "Redis already listening on $REDIS_PORT"
+  else
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+      --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log"
+    wait_port "$REDIS_PORT" redis
+    log "Redis on 127.0.0.1:$REDIS_PORT"
+  fi
+}
+
+cmd_stop() {
+  local name pid
+  for name in ferretdb redis; do
+    [ -f "$RUN/$name.pid" ] || continue
+    pid=$(cat "$RUN/$name.pid")
+    kill "$pid" 2>/dev/null && log "stopped $name" || true
+    rm -f "$RUN/$name.pid"
+  done
+}
+
+cmd_env() {
+  cat <<ENV
+export PATH="$NODE_DIR:$BIN:\$PATH"
+export MONGODB_URL="mongodb://127.0.0.1:$MONGO_PORT/groundwork_test"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export CHROMIUM_PATH="$(command -v chromium || echo /usr/bin/chromium)"
+export ACTIONLINT="$BIN/actionlint"
+export ZIZMOR="$BIN/zizmor"
+ENV
+}
+
+case "${1:-up}" in
+  up) cmd_install; cmd_start; cmd_env ;;
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  env) cmd_env ;;
+  *) die "unknown command '$1' (use: up, install, start, stop, env)" ;;
+esac

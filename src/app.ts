@@ -1,0 +1,96 @@
+import './core/context.ts';
+import Router from '@koa/router';
+import Koa from 'koa';
+import compress from 'koa-compress';
+import packageJson from '../package.json' with { type: 'json' };
+import { loadAssets } from './core/assets.ts';
+import type { Config } from './core/config.ts';
+import type { Database } from './core/db.ts';
+import { debugRoutes } from './core/debug.ts';
+import { errorPages } from './core/errors.ts';
+import type { AppServices, Feature } from './core/feature.ts';
+import { healthRoutes } from './core/health.ts';
+import { createI18n, detectLanguage } from './core/i18n.ts';
+import { closeConnectionsWhenDraining, createLifecycle, type Lifecycle } from './core/lifecycle.ts';
+import type { Logger } from './core/logger.ts';
+import { createMetrics } from './core/metrics.ts';
+import { installRender } from './core/render.ts';
+import { requestLog } from './core/request-log.ts';
+import { securityHeaders } from './core/security.ts';
+import { compileViews } from './core/views.ts';
+import { features as enabledFeatures } from './features/index.ts';
+import { project } from './project.ts';
+
+export type CreateAppOptions = {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  lifecycle?: Lifecycle;
+  features?: Feature[];
+};
+
+// Builds the Koa app from its parts. No I/O beyond reading views, locales and built assets, so
+// tests can create as many apps as they need against one database.
+export function createApp({
+  config,
+  db,
+  logger,
+  lifecycle = createLifecycle(),
+  features = enabledFeatures,
+}: CreateAppOptions) {
+  const production = config.NODE_ENV === 'production';
+  const app = new Koa({ proxy: config.TRUST_PROXY, env: config.NODE_ENV });
+  app.silent = true; // errorPages logs errors with the request id; Koa's default logger would repeat them.
+  const metrics = createMetrics();
+  const assets = loadAssets();
+  const i18n = createI18n();
+  const services: AppServices = { config, db, logger, lifecycle, metrics };
+
+  installRender(app, compileViews({ debug: !production }), {
+    project,
+    version: packageJson.version,
+    asset: assets.url,
+    locales: project.locales,
+    development: !production,
+    lang: project.defaultLocale,
+    t: i18n.getFixedT(project.defaultLocale),
+  });
+
+  const checks = [
+    { name: 'mongodb', check: () => db.ping() },
+    ...features.flatMap((feature) => feature.readinessChecks?.(services) ?? []),
+  ];
+  const health = healthRoutes(lifecycle, checks, packageJson.version);
+
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  for (const feature of features) feature.routes?.(router, services);
+  if (!production) {
+    const listRoutes = () =>
+      [router, health, debug].flatMap((r) =>
+        r.stack
+          .filter((layer) => layer.methods.length > 0)
+          .map(({ methods, path }) => ({ methods, path: String(path) })),
+      );
+    const debug = debugRoutes(config, listRoutes);
+    router.use(debug.routes());
+  }
+
+  // Order matters: cheap, always-needed middleware first; probes and static files answer before
+  // compression, language detection and routing.
+  app.use(metrics.middleware);
+  app.use(requestLog(logger));
+  app.use(closeConnectionsWhenDraining(lifecycle));
+  app.use(securityHeaders({ production }));
+  app.use(errorPages());
+  app.use(assets.middleware);
+  app.use(health.routes());
+  app.use(compress());
+  app.use(detectLanguage(i18n));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { project } from '../project.ts';
+
+// One flat key space, named like environment variables, shared by every source: the same name works
+// in the environment, in .env files and in config.yml, so a setting is found by one grep.
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .describe('Runtime mode. Use "production" for deployments: it hides debug routes.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on, e.g. 127.0.0.1.'),
+  PORT: port.default(3000).describe('TCP port, 0-65535 (0 picks a free port).'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('The public origin, e.g. https://app.example.com (used in links and emails).'),
+  TRUST_PROXY: boolean
+    .default(false)
+    .describe('"true" when behind a reverse proxy that sets X-Forwarded-* headers.'),
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional()
+    .describe('MongoDB connection string, e.g. mongodb://127.0.0.1:27017/app.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Minimum log level.'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe('How long in-flight requests may take to finish after SIGTERM.'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+
+// Values shown anywhere (logs, /debug/config) go through mask(); list secret keys here.
+const secretKeys = new Set<string>([]);
+const keys = Object.keys(configSchema.shape) as ConfigKey[];
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type ConfigSource = { name: string; values: Record<string, string> };
+
+export type LoadOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
+
+// Lowest precedence first: config.yml < .env < .env.local < environment.
+export function readSources({ cwd = process.cwd(), env = process.env }: LoadOptions = {}) {
+  const sources: ConfigSource[] = [];
+  const problems: string[] = [];
+  const yamlPath = join(cwd, 'config.yml');
+  if (existsSync(yamlPath)) {
+    try {
+      const doc: unknown = parseYaml(readFileSync(yamlPath, 'utf8')) ?? {};
+      if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('top level must be a map');
+      const values: Record<string, string> = {};
+      for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+        if (!keys.includes(key as ConfigKey)) {
+          problems.push(`${key} (config.yml): unknown key. Known keys: ${keys.join(', ')}.`);
+        } else if (value !== null && typeof value === 'object') {
+          problems.push(`${key} (config.yml): must be a single value, not a list or map.`);
+        } else if (value !== null) values[key] = String(value);
+      }
+      sources.push({ name: 'config.yml', values });
+    } catch (error) {
+      problems.push(`config.yml: cannot be read as YAML: ${(error as Error).message}`);
+    }
+  }
+  for (const file of ['.env', '.env.local']) {
+    const path = join(cwd, file);
+    if (existsSync(path)) sources.push({ name: file, values: parseDotenv(readFileSync(path)) });
+  }
+  sources.push({ name: 'environment', values: env as Record<string, string> });
+  return { sources, problems };
+}
+
+// Loads and validates the configuration. Throws ConfigError listing every problem at once.
+export function loadConfig(options: LoadOptions = {}): Config {
+  const { sources, problems } = readSources(options);
+  const merged: Record<string, string> = {};
+  const origin: Record<string, string> = {};
+  for (const { name, values } of sources) {
+    for (const key of keys) {
+      const value = values[key];
+      if (value === undefined || value === '') continue;
+      merged[key] = value;
+      origin[key] = name;
+    }
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const shape = configSchema.shape[key as ConfigKey];
+      const shown =
+        key in merged ? ` (got ${JSON.stringify(mask(key, merged[key]))} from ${origin[key]})` : '';
+      const hint = shape?.description ? ` Fix: ${shape.description}` : '';
+      problems.push(`${key}${shown}: ${issue.message}.${hint}`);
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const config = result.data;
+  if (config.NODE_ENV === 'production' && !config.MONGODB_URL) {
+    throw new ConfigError([
+      'MONGODB_URL: required when NODE_ENV=production. Fix: set it to your MongoDB connection string.',
+    ]);
+  }
+  return config;
+}
+
+export function mask(key: string, value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  if (secretKeys.has(key)) return '********';
+  // Regex, not URL: MongoDB strings may list several hosts, which URL cannot parse.
+  if (typeof value === 'string')
+    return value.replace(/^([a-z][a-z+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:********@');
+  return value;
+}
+
+// The configuration as it may be shown to a person: secrets and URL passwords masked.
+export function maskedConfig(config: Config): Record<string, unknown> {
+  return Object.fromEntries(keys.map((key) => [key, mask(key, config[key])]));
+}
+
+export function databaseName(config: Config): string {
+  const name = config.MONGODB_URL?.match(/^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/)?.[1];
+  return name ? decodeURIComponent(name) : project.slug.replaceAll('-', '_');
+}

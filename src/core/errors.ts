@@ -1,0 +1,44 @@
+import { STATUS_CODES } from 'node:http';
+import type { Middleware } from 'koa';
+
+type HttpError = Error & {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  headers?: Record<string, string>;
+};
+
+// Turns every error, and every unmatched route, into a localized HTML page or a JSON body,
+// depending on what the client accepts. 5xx details stay in the log, never in the response.
+export function errorPages(): Middleware {
+  return async function errorPages(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body == null) ctx.throw(404);
+    } catch (caught) {
+      const error = (caught instanceof Error ? caught : new Error(String(caught))) as HttpError;
+      const status = error.status ?? error.statusCode ?? 500;
+      const valid = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+      if (valid >= 500) ctx.state.log?.error({ err: error }, 'request failed');
+      const message = error.expose ? error.message : (STATUS_CODES[valid] ?? 'Error');
+      ctx.status = valid;
+      ctx.remove('Content-Encoding');
+      for (const [name, value] of Object.entries(error.headers ?? {})) ctx.set(name, value);
+      if (ctx.accepts('html', 'json') === 'json') {
+        ctx.body = { error: { status: valid, message, requestId: ctx.state.requestId } };
+        return;
+      }
+      try {
+        ctx.render(valid === 404 ? 'errors/404' : valid >= 500 ? 'errors/500' : 'errors/error', {
+          status: valid,
+          message,
+        });
+        ctx.status = valid;
+      } catch (renderError) {
+        ctx.state.log?.error({ err: renderError }, 'error page failed to render');
+        ctx.type = 'text/plain';
+        ctx.body = `${valid} ${message}`;
+      }
+    }
+  };
+}

@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import i18next, { type i18n, type Resource, type TFunction } from 'i18next';
+import type { Middleware } from 'koa';
+import { type Locale, project } from '../project.ts';
+import { localesDir } from './paths.ts';
+
+export type { TFunction };
+
+const LANG_COOKIE = 'lang';
+const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+// Loads locales/<lang>/<namespace>.json for every language the project offers, synchronously at
+// boot: translations are part of the release, never fetched at request time.
+export function createI18n(dir = localesDir): i18n {
+  const resources: Resource = {};
+  const namespaces = new Set<string>();
+  for (const lang of project.locales) {
+    resources[lang] = {};
+    for (const file of readdirSync(join(dir, lang)).filter((f) => f.endsWith('.json'))) {
+      const ns = file.slice(0, -'.json'.length);
+      namespaces.add(ns);
+      resources[lang][ns] = JSON.parse(readFileSync(join(dir, lang, file), 'utf8'));
+    }
+  }
+  const instance = i18next.createInstance();
+  instance.init({
+    resources,
+    lng: project.defaultLocale,
+    fallbackLng: project.defaultLocale,
+    supportedLngs: [...project.locales],
+    ns: [...namespaces],
+    defaultNS: 'common',
+    initAsync: false,
+    returnNull: false,
+    // Pug escapes output; escaping here too would double-escape.
+    interpolation: { escapeValue: false },
+  });
+  return instance;
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (project.locales as readonly string[]).includes(value);
+}
+
+// Picks the language from ?lang (remembered in a cookie), then the cookie, then Accept-Language.
+export function detectLanguage(instance: i18n): Middleware {
+  const fixed = new Map(project.locales.map((lang) => [lang, instance.getFixedT(lang)]));
+  return async function detectLanguage(ctx, next) {
+    const query = ctx.query.lang;
+    let lang: Locale | undefined;
+    if (isLocale(query)) {
+      lang = query;
+      ctx.cookies.set(LANG_COOKIE, lang, {
+        maxAge: ONE_YEAR_MS,
+        sameSite: 'lax',
+        httpOnly: true,
+        overwrite: true,
+      });
+    } else {
+      const cookie = ctx.cookies.get(LANG_COOKIE);
+      lang = isLocale(cookie) ? cookie : undefined;
+    }
+    lang ??= (ctx.acceptsLanguages([...project.locales]) || project.defaultLocale) as Locale;
+    ctx.state.lang = lang;
+    ctx.state.t = fixed.get(lang) ?? instance.t;
+    ctx.set('Content-Language', lang);
+    ctx.vary('Accept-Language');
+    ctx.vary('Cookie');
+    await next();
+  };
+}

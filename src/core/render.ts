@@ -1,0 +1,24 @@
+import type Koa from 'koa';
+import type { Context } from 'koa';
+import type { ViewLocals, Views } from './views.ts';
+
+const THEMES = new Set(['light', 'dark']);
+
+// Installs ctx.render once on the app's context prototype, so no closure is built per request.
+// `globals` are the same for every render (project identity, asset URLs, flags).
+export function installRender(app: Koa, views: Views, globals: ViewLocals) {
+  app.context.render = function render(this: Context, name: string, locals: ViewLocals = {}) {
+    const theme = this.cookies.get('theme');
+    this.type = 'html';
+    this.body = views.render(name, {
+      ...globals,
+      lang: this.state.lang,
+      t: this.state.t,
+      requestId: this.state.requestId,
+      currentPath: this.path,
+      // The server renders the chosen theme, so there is no flash and no inline script is needed.
+      theme: theme && THEMES.has(theme) ? theme : undefined,
+      ...locals,
+    });
+  };
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from './logger.ts';
+
+// Accepts an upstream X-Request-Id (from a proxy or another service) when it looks like an id, so
+// one id follows a request across services; otherwise makes one. The id is echoed in the response.
+const ACCEPTED_ID = /^[\w.:-]{1,128}$/;
+const QUIET_PATHS = /^\/(health|metrics|static\/)/;
+
+export function requestLog(logger: Logger): Middleware {
+  return async function requestLog(ctx, next) {
+    const incoming = ctx.get('X-Request-Id');
+    const requestId = ACCEPTED_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = logger.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      // Probes and static files would drown the log at info level.
+      const level = QUIET_PATHS.test(ctx.path) ? 'debug' : 'info';
+      ctx.state.log[level](
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,5 @@
+import type { Feature } from '../core/feature.ts';
+import { home } from './home/index.ts';
+
+// The one list of enabled features. Setup codemods remove entries (and their folders) from here.
+export const features: Feature[] = [home];

@@ -1,0 +1,90 @@
+// The web process: load config, connect to MongoDB, ensure indexes, serve, and shut down cleanly.
+import { createServer } from 'node:http';
+import { createApp } from './app.ts';
+import { AssetsMissingError } from './core/assets.ts';
+import { ConfigError, databaseName, loadConfig } from './core/config.ts';
+import { connectDatabase, ensureIndexes } from './core/db.ts';
+import { createLifecycle, shutdown } from './core/lifecycle.ts';
+import { createLogger } from './core/logger.ts';
+import { features } from './features/index.ts';
+
+function loadConfigOrExit() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(
+      `${error.message}\n\nSet these in the environment, .env.local, .env or config.yml.`,
+    );
+    process.exit(78); // EX_CONFIG
+  }
+}
+
+const config = loadConfigOrExit();
+const logger = createLogger(config);
+
+if (!config.MONGODB_URL) {
+  logger.fatal(
+    'MONGODB_URL is not set. Use "npm run dev" (it starts a local MongoDB for you), ' +
+      'or set MONGODB_URL to a running server, e.g. "docker compose up -d mongo" and ' +
+      'MONGODB_URL=mongodb://127.0.0.1:27017/groundwork.',
+  );
+  process.exit(78);
+}
+
+let db: Awaited<ReturnType<typeof connectDatabase>>;
+try {
+  db = await connectDatabase(config.MONGODB_URL, databaseName(config), logger);
+  await ensureIndexes(
+    db,
+    features.flatMap((feature) => feature.collections ?? []),
+    logger,
+  );
+} catch (error) {
+  logger.fatal(
+    { err: error },
+    `cannot reach MongoDB at ${config.MONGODB_URL.replace(/\/\/[^@/]*@/, '//***@')}`,
+  );
+  process.exit(1);
+}
+
+const lifecycle = createLifecycle();
+let app: ReturnType<typeof createApp>;
+try {
+  app = createApp({ config, db, logger, lifecycle });
+} catch (error) {
+  logger.fatal(
+    error instanceof AssetsMissingError ? error.message : { err: error },
+    'cannot start',
+  );
+  await db.close();
+  process.exit(1);
+}
+
+const server = createServer(app.callback());
+server.listen(config.PORT, config.HOST, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info(
+    { port, host: config.HOST, environment: config.NODE_ENV },
+    `listening on http://localhost:${port}`,
+  );
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    const clean = await shutdown({
+      server,
+      lifecycle,
+      logger,
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      close: [() => db.close()],
+    });
+    logger.info({ clean }, 'stopped');
+    process.exit(0);
+  });
+}

@@ -4,9 +4,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Manifest } from '../src/core/assets.ts';
@@ -19,7 +20,7 @@ async function buildCss(): Promise<Buffer> {
   // The CLI package exports only its package.json; its bin is the entry.
   const cliPackage = require.resolve('@tailwindcss/cli/package.json');
   const cli = join(cliPackage, '..', require(cliPackage).bin.tailwindcss);
-  const output = join(rootDir, 'public', '.app.css');
+  const output = join(await mkdtemp(join(tmpdir(), 'assets-')), 'app.css');
   await run(
     process.execPath,
     [cli, '-i', join(rootDir, 'assets/app.css'), '-o', output, '--minify'],
@@ -28,7 +29,7 @@ async function buildCss(): Promise<Buffer> {
     },
   );
   const css = await readFile(output);
-  await rm(output);
+  await rm(dirname(output), { recursive: true });
   return css;
 }
 

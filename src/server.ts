@@ -82,6 +82,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       lifecycle,
       logger,
       timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      delayMs: config.SHUTDOWN_DELAY_MS,
       close: [() => db.close()],
     });
     logger.info({ clean }, 'stopped');

@@ -55,12 +55,16 @@ export function loadAssets(dir = buildDir): Assets {
       if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
       const asset = byUrl.get(ctx.path);
       if (!asset) return next();
-      const encoding = ctx.acceptsEncodings('br', 'gzip', 'identity');
+      // Prefer brotli whenever accepted: browsers list gzip first at equal weight.
+      const encoding = ctx.acceptsEncodings('br')
+        ? 'br'
+        : ctx.acceptsEncodings('gzip')
+          ? 'gzip'
+          : 'identity';
       ctx.type = asset.type;
       ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
       ctx.vary('Accept-Encoding');
-      if (encoding === 'br') ctx.set('Content-Encoding', 'br');
-      else if (encoding === 'gzip') ctx.set('Content-Encoding', 'gzip');
+      if (encoding !== 'identity') ctx.set('Content-Encoding', encoding);
       ctx.body = encoding === 'br' ? asset.br : encoding === 'gzip' ? asset.gzip : asset.raw;
     },
   };

@@ -8,7 +8,11 @@ import { project } from '../project.ts';
 // One flat key space, named like environment variables, shared by every source: the same name works
 // in the environment, in .env files and in config.yml, so a setting is found by one grep.
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const port = z.coerce.number().int().min(0).max(65535);
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(0)
+  .max(65535);
 
 export const configSchema = z.object({
   NODE_ENV: z
@@ -34,11 +38,20 @@ export const configSchema = z.object({
     .default('info')
     .describe('Minimum log level.'),
   SHUTDOWN_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
     .min(0)
     .default(10_000)
     .describe('How long in-flight requests may take to finish after SIGTERM.'),
+  SHUTDOWN_DELAY_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(0)
+    .default(0)
+    .describe(
+      'After SIGTERM, keep serving this long with readiness at 503 so a load balancer can stop ' +
+        'routing here first (e.g. 5000 on Kubernetes).',
+    ),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -24,13 +24,23 @@ type ShutdownOptions = {
   lifecycle: Lifecycle;
   logger: Logger;
   timeoutMs: number;
+  delayMs?: number;
   close: Array<() => Promise<unknown>>;
 };
 
-// Stops taking connections, lets in-flight requests finish (up to timeoutMs), then closes the
-// server's resources in order. Resolves true when everything finished in time.
-export async function shutdown({ server, lifecycle, logger, timeoutMs, close }: ShutdownOptions) {
+// Marks the process not ready, keeps serving for delayMs (so load balancers notice), stops taking
+// connections, lets in-flight requests finish (up to timeoutMs), then closes the resources in
+// order. Resolves true when every request finished in time.
+export async function shutdown({
+  server,
+  lifecycle,
+  logger,
+  timeoutMs,
+  delayMs = 0,
+  close,
+}: ShutdownOptions) {
   lifecycle.draining = true;
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { connectDatabase } from '../../src/core/db.ts';
+import type { Feature } from '../../src/core/feature.ts';
+import { createLifecycle } from '../../src/core/lifecycle.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { features as enabledFeatures } from '../../src/features/index.ts';
+import { requireEnv, withDatabase } from './env.ts';
+
+// No config.yml or .env here: tests see only the values they pass.
+const emptyDir = mkdtempSync(join(tmpdir(), 'groundwork-config-'));
+
+export type TestAppOptions = {
+  env?: Record<string, string>;
+  features?: Feature[];
+  mongodbUrl?: string;
+};
+
+// Starts the real app on a free loopback port against its own database on the test server.
+export async function startTestApp({
+  env = {},
+  features = enabledFeatures,
+  mongodbUrl,
+}: TestAppOptions = {}) {
+  const database = `test_${randomBytes(5).toString('hex')}`;
+  const url = withDatabase(mongodbUrl ?? requireEnv('MONGODB_URL'), database);
+  const config = loadConfig({
+    cwd: emptyDir,
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', MONGODB_URL: url, ...env },
+  });
+  const logger = createLogger(config);
+  const db = await connectDatabase(url, database, logger);
+  const lifecycle = createLifecycle();
+  const app = createApp({ config, db, logger, lifecycle, features });
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    app,
+    config,
+    db,
+    lifecycle,
+    logger,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await db.db.dropDatabase().catch(() => {});
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rootDir } from '../../src/core/paths.ts';
+
+export type LogLine = Record<string, unknown> & { msg?: string };
+
+export type ServerProcess = {
+  child: ChildProcess;
+  baseUrl: string;
+  logs: LogLine[];
+  output: () => string;
+  exited: Promise<number | null>;
+};
+
+// Runs `node src/server.ts` as its own process, as production does, and waits until it listens.
+// The port comes from the server's own "listening" log line (PORT=0 picks a free one).
+export async function startServerProcess(
+  env: Record<string, string>,
+  cwd = rootDir,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  let text = '';
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const port = new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk;
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          const entry = JSON.parse(line) as LogLine;
+          logs.push(entry);
+          if (entry.msg?.startsWith('listening')) resolve(Number(entry.port));
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      text += chunk;
+    });
+    exited.then((code) =>
+      reject(new Error(`server exited with ${code} before listening:\n${text}`)),
+    );
+  });
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    return { child, baseUrl: `http://127.0.0.1:${await port}`, logs, output: () => text, exited };
+  } finally {
+    clearTimeout(timeout);
+  }
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestApp } from '../helpers/app.ts';
+import { requireEnv } from '../helpers/env.ts';
+import { request } from '../helpers/http.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+
+let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+let app: Awaited<ReturnType<typeof startTestApp>>;
+
+before(async () => {
+  proxy = await startTcpProxy(requireEnv('MONGODB_URL'));
+  app = await startTestApp({ mongodbUrl: proxy.url });
+});
+after(async () => {
+  proxy.up();
+  await app.close();
+  await proxy.close();
+});
+
+test('readiness follows the database: 200 up, 503 with the reason down, 200 again', async () => {
+  const ready = await request(`${app.baseUrl}/health/ready`);
+  assert.equal(ready.status, 200);
+
+  proxy.down();
+  const down = await request(`${app.baseUrl}/health/ready`);
+  assert.equal(down.status, 503);
+  const body = JSON.parse(down.text);
+  assert.equal(body.status, 'unavailable');
+  assert.equal(body.checks.mongodb.ok, false);
+  assert.ok(body.checks.mongodb.error.length > 0, 'the reason is given');
+
+  const live = await request(`${app.baseUrl}/health/live`);
+  assert.equal(live.status, 200, 'liveness does no I/O and stays up');
+
+  proxy.up();
+  let status = 0;
+  for (let i = 0; i < 50 && status !== 200; i++) {
+    status = (await request(`${app.baseUrl}/health/ready`)).status;
+    if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(status, 200, 'ready again once the database is back');
+});

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  ConfigError,
+  databaseName,
+  loadConfig,
+  mask,
+  maskedConfig,
+} from '../../src/core/config.ts';
+
+function folder(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error.problems;
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+describe('config', () => {
+  test('defaults apply when nothing is set', () => {
+    const config = loadConfig({ cwd: folder({}), env: {} });
+    assert.equal(config.PORT, 3000);
+    assert.equal(config.NODE_ENV, 'development');
+    assert.equal(config.LOG_LEVEL, 'info');
+    assert.equal(config.TRUST_PROXY, false);
+  });
+
+  test('precedence: env > .env.local > .env > config.yml > defaults', () => {
+    const cwd = folder({
+      'config.yml': 'PORT: 4001\nLOG_LEVEL: debug\nHOST: 10.0.0.1\nSHUTDOWN_TIMEOUT_MS: 5\n',
+      '.env': 'PORT=4002\nLOG_LEVEL=warn\nHOST=10.0.0.2\n',
+      '.env.local': 'PORT=4003\nLOG_LEVEL=error\n',
+    });
+    const config = loadConfig({ cwd, env: { PORT: '4004' } });
+    assert.equal(config.PORT, 4004, 'environment wins');
+    assert.equal(config.LOG_LEVEL, 'error', '.env.local beats .env');
+    assert.equal(config.HOST, '10.0.0.2', '.env beats config.yml');
+    assert.equal(config.SHUTDOWN_TIMEOUT_MS, 5, 'config.yml beats defaults');
+    assert.equal(config.NODE_ENV, 'development', 'defaults fill the rest');
+  });
+
+  test('an empty value counts as unset', () => {
+    const config = loadConfig({ cwd: folder({ 'config.yml': 'PORT: 4001\n' }), env: { PORT: '' } });
+    assert.equal(config.PORT, 4001);
+  });
+
+  test('every invalid key is reported at once, with its source and a fix', () => {
+    const cwd = folder({ 'config.yml': 'PROT: 80\nLOG_LEVEL: [a, b]\n' });
+    const problems = problemsOf(() =>
+      loadConfig({
+        cwd,
+        env: { PORT: 'eighty', NODE_ENV: 'prod', PUBLIC_URL: 'ftp://x', TRUST_PROXY: 'yes' },
+      }),
+    );
+    const text = problems.join('\n');
+    assert.equal(problems.length, 6, text);
+    assert.match(text, /PROT \(config\.yml\): unknown key/);
+    assert.match(text, /LOG_LEVEL \(config\.yml\): must be a single value/);
+    assert.match(text, /PORT \(got "eighty" from environment\): .*Fix: TCP port/);
+    assert.match(text, /NODE_ENV \(got "prod" from environment\): .*Fix: Runtime mode/);
+    assert.match(text, /PUBLIC_URL \(got "ftp:\/\/x" from environment\)/);
+    assert.match(text, /TRUST_PROXY \(got "yes" from environment\)/);
+  });
+
+  test('broken YAML is a clear error, not a crash', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ cwd: folder({ 'config.yml': 'PORT: [\n' }), env: {} }),
+    );
+    assert.match(problems[0] ?? '', /^config\.yml: cannot be read as YAML/);
+  });
+
+  test('production requires MONGODB_URL', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ cwd: folder({}), env: { NODE_ENV: 'production' } }),
+    );
+    assert.match(problems.join('\n'), /MONGODB_URL: required when NODE_ENV=production/);
+  });
+
+  test('MONGODB_URL must be a MongoDB connection string', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ cwd: folder({}), env: { MONGODB_URL: 'postgres://localhost/db' } }),
+    );
+    assert.match(problems.join('\n'), /MONGODB_URL .*must start with mongodb:\/\//);
+  });
+
+  test('passwords in URLs are masked wherever config is shown', () => {
+    assert.equal(
+      mask('MONGODB_URL', 'mongodb://app:s3cret@db1:27017,db2:27017/app?replicaSet=rs0'),
+      'mongodb://app:********@db1:27017,db2:27017/app?replicaSet=rs0',
+    );
+    const config = loadConfig({
+      cwd: folder({}),
+      env: { MONGODB_URL: 'mongodb+srv://u:p%40ss@cluster.example.net/prod' },
+    });
+    const shown = JSON.stringify(maskedConfig(config));
+    assert.ok(!shown.includes('p%40ss'), shown);
+    assert.match(shown, /mongodb\+srv:\/\/u:\*{8}@cluster\.example\.net\/prod/);
+  });
+
+  test('the database name comes from the URL path, else from the project slug', () => {
+    const base = loadConfig({ cwd: folder({}), env: {} });
+    assert.equal(
+      databaseName({ ...base, MONGODB_URL: 'mongodb://h1:1,h2:2/shop?tls=true' }),
+      'shop',
+    );
+    assert.equal(databaseName({ ...base, MONGODB_URL: 'mongodb://localhost:27017' }), 'groundwork');
+  });
+});

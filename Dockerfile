@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+
+# Both stages use the same slim Debian image: glibc keeps prebuilt native binaries (Tailwind's
+# oxide, Biome) working without a toolchain, and the slim variant drops compilers and docs.
+# Node 24 runs src/*.ts directly (type stripping), so only the CSS/JS assets need a build.
+
+# --- build: full dependencies, compiles assets into public/build ----------------------------
+FROM node:24-slim AS build
+WORKDIR /app
+# Runs as `node` so that compose.yml can reuse this stage for development without leaving
+# root-owned files in the bind-mounted checkout.
+RUN chown node:node /app
+USER node
+COPY --chown=node:node package.json package-lock.json ./
+# The marker copy of the lockfile tells compose.yml that its node_modules volume is current.
+RUN --mount=type=cache,target=/home/node/.npm,uid=1000,gid=1000 \
+  npm ci --no-audit --no-fund \
+  && cp package-lock.json node_modules/.installed-package-lock.json
+COPY --chown=node:node . .
+RUN npm run build
+
+# --- runtime: production dependencies and the files the server reads ------------------------
+FROM node:24-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# The npm cache lives in a BuildKit cache mount, so it speeds up rebuilds without ending up in
+# a layer.
+RUN --mount=type=cache,target=/root/.npm \
+  npm ci --omit=dev --no-audit --no-fund
+# config.ym[l] matches nothing when a project has no config.yml; the other sources keep the
+# instruction valid, so the file stays optional.
+COPY package.json config.ym[l] ./
+COPY src ./src
+COPY views ./views
+COPY locales ./locales
+COPY --from=build /app/public ./public
+
+# Files stay owned by root: the app can read its code but never rewrite it.
+USER node
+EXPOSE 3000
+# fetch is built into Node, so the check needs no curl or wget in the image.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=2s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Node is PID 1 and handles SIGTERM/SIGINT itself (mark not-ready, drain, close, exit 0), so the
+# exec-form CMD must not wrap it in a shell that would swallow the signal. PID 1 does not reap
+# orphaned children: compose.yml sets `init: true` (and `docker run --init` does the same).
+STOPSIGNAL SIGTERM
+CMD ["node", "src/server.ts"]

@@ -1,6 +1,6 @@
 // Builds the browser assets into public/build/: Tailwind + daisyUI CSS (only the classes in use),
-// HTMX + assets/app.js as one script, each fingerprinted and precompressed (gzip, brotli), plus
-// the manifest the server reads. `--watch` rebuilds when assets, views or code change.
+// HTMX + assets/app.js as one script, and the favicon; each fingerprinted and precompressed (gzip,
+// brotli), plus the manifest the server reads. `--watch` rebuilds when assets, views or code change.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
@@ -43,6 +43,7 @@ export async function buildAssets(): Promise<Manifest> {
   const outputs: Record<string, Buffer> = {
     'app.css': await buildCss(),
     'app.js': await buildJs(),
+    'favicon.svg': await readFile(join(rootDir, 'assets/favicon.svg')),
   };
   // Build beside the live folder and swap it in, so a running server never reads half a build.
   const next = `${buildDir}.next`;

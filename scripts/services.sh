@@ -79,7 +79,7 @@ install_zizmor() {
 
 cmd_install() {
   mkdir -p "$BIN"
-  apt_install redis-server chromium git
+  apt_install redis-server chromium git shellcheck
   install_node
   install_ferretdb
   install_actionlint

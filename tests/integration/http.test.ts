@@ -55,9 +55,9 @@ describe('HTTP surface', () => {
     const urls = [...page.text.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map(
       (m) => m[1] ?? '',
     );
-    assert.equal(urls.length, 2, 'one stylesheet and one script');
+    assert.equal(urls.length, 3, 'the favicon, one stylesheet and one script');
     for (const url of urls) {
-      assert.match(url, /^\/static\/[\w-]{12}\/app\.(css|js)$/);
+      assert.match(url, /^\/static\/[\w-]{12}\/(app\.css|app\.js|favicon\.svg)$/);
       const plain = await request(`${app.baseUrl}${url}`);
       assert.equal(plain.status, 200);
       assert.equal(plain.headers['cache-control'], 'public, max-age=31536000, immutable');

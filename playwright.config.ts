@@ -1,0 +1,58 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// Browser tests run against the real server process (`node src/server.ts`) and a real database.
+// CHROMIUM_PATH points Playwright at a system Chromium where it cannot download its own (as on
+// machines without internet access); in GitHub CI, `npx playwright install chromium` provides it.
+const port = Number(process.env.E2E_PORT ?? 3210);
+const baseURL = `http://127.0.0.1:${port}`;
+const mongodbUrl = (process.env.MONGODB_URL ?? '').replace(
+  /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
+  '$1/groundwork_e2e',
+);
+const chromium = process.env.CHROMIUM_PATH;
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  // Playwright empties its output folder at start; keep it apart from the other runners' reports.
+  outputDir: 'test-results/playwright',
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  reporter: [
+    ['list'],
+    ['json', { outputFile: 'test-results/e2e.json' }],
+    ['html', { open: 'never', outputFolder: 'playwright-report' }],
+  ],
+  use: { baseURL, trace: 'retain-on-failure' },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: chromium
+          ? {
+              executablePath: chromium,
+              args: [
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-background-networking',
+                '--disable-component-update',
+              ],
+            }
+          : {},
+      },
+    },
+  ],
+  webServer: {
+    command: 'node src/server.ts',
+    url: `${baseURL}/health/ready`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      MONGODB_URL: mongodbUrl,
+    },
+  },
+});

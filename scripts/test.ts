@@ -1,19 +1,30 @@
 // `npm test`: every check CI runs, in order: build the assets, lint and format, type-check, the
 // unit/integration/infra tests (node:test) and the browser tests (Playwright). Every step runs
 // even when an earlier one fails, so one run shows everything that is wrong.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootDir } from '../src/core/paths.ts';
 
+// Without MONGODB_URL, start the local test services (scripts/services.sh installs what is missing,
+// cached under ~/.cache/groundwork) and take the settings it prints.
 if (!process.env.MONGODB_URL) {
-  console.error(
-    'MONGODB_URL is not set: the tests run against a real MongoDB-wire server.\n' +
-      'Start the test services and export their settings, then run the tests again:\n\n' +
-      '  eval "$(scripts/services.sh up)"\n  npm test\n\n' +
-      'or set MONGODB_URL to a MongoDB you run yourself (the tests use their own databases).',
-  );
-  process.exit(2);
+  console.log('MONGODB_URL is not set: starting the test services with scripts/services.sh up');
+  const services = spawnSync('bash', [join(rootDir, 'scripts/services.sh'), 'up'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (services.status !== 0) {
+    console.error(
+      '\nThe test services could not be started (see above). Start a MongoDB-wire server, Redis and\n' +
+        'Chromium yourself and set MONGODB_URL, REDIS_URL and CHROMIUM_PATH, then run npm test again.',
+    );
+    process.exit(2);
+  }
+  for (const [, name, value] of services.stdout.matchAll(/^export (\w+)="(.*)"$/gm)) {
+    if (name && value !== undefined)
+      process.env[name] = value.replace('$PATH', process.env.PATH ?? '');
+  }
 }
 
 const results = join(rootDir, 'test-results');

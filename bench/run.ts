@@ -1,0 +1,384 @@
+// `npm run bench`: throughput, latency, first-load size, cold start and memory of the app, in one run,
+// next to a bare Koa baseline measured the same way. See bench/README.md for how to read the output.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+
+const root = join(import.meta.dirname, '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // seconds discarded first (JIT, caches)
+const CONNECTIONS = 50;
+const COLD_RUNS = 5;
+const POLL_MS = 10;
+const SETTLE_MS = 1_000; // lets start-up garbage be collected before the idle RSS reading
+const HOST = '127.0.0.1'; // loopback only
+// Browsers always ask for compression, so `/` pays for it as in production. Override to see what
+// compression costs, e.g. BENCH_ACCEPT_ENCODING=identity (first-load size always asks for gzip).
+const LOAD_HEADERS = { 'accept-encoding': process.env.BENCH_ACCEPT_ENCODING ?? 'gzip' };
+const KB = 1_000; // decimal units: stricter than KiB/MiB against the targets
+const MB = 1_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: every server is its own process, tracked so that none outlives the bench.
+
+type Server = { child: ChildProcess; url: string; output: () => string };
+const children = new Set<ChildProcess>();
+
+function killAll() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+// The OS picks a free port; the server is started on it right after (the app has no way to report
+// a port it chose itself at LOG_LEVEL=warn).
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function start(script: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  // Keep only the tail of the output: enough to explain a failed start, bounded under load.
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, url: `http://${HOST}:${port}`, output: () => tail };
+}
+
+async function stop({ child }: Server) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM'); // the app drains and closes MongoDB; give it a moment, then insist
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// Runs `use` against a fresh server, always stops it, and attaches the server's last output to any
+// failure (a 500 or a crash is explained there, the app logs errors at warn level and above).
+async function withServer<T>(script: string, use: (server: Server) => Promise<T>): Promise<T> {
+  const server = await start(script);
+  try {
+    return await use(server);
+  } catch (error) {
+    const output = server.output().trim();
+    if (!output) throw error;
+    throw new Error(
+      `${error instanceof Error ? error.message : error}\n${script} said:\n${output}`,
+    );
+  } finally {
+    await stop(server);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers (node:http never decodes Content-Encoding, so bodies are the bytes on the wire).
+
+type Response = { status: number; headers: Record<string, unknown>; body: Buffer };
+
+function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers, timeout: 2_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: GET ${url}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// Polls until `path` answers 200; returns the milliseconds since `since`.
+async function waitUntilUp(server: Server, path: string, since = performance.now()) {
+  const deadline = since + 30_000;
+  while (performance.now() < deadline) {
+    if (server.child.exitCode !== null) {
+      throw new Error(`server exited with code ${server.child.exitCode}`);
+    }
+    const status = await get(server.url + path).then(
+      (res) => res.status,
+      () => 0, // not listening yet
+    );
+    if (status === 200) return performance.now() - since;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`${server.url}${path} did not answer 200 within 30 s`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements.
+
+function rss(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = status.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
+  if (!kib) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kib) * 1024;
+}
+
+// Share of all CPUs busy over half a second, from /proc/stat. A load average would be skewed for a
+// minute by the previous bench run; this is what is happening now.
+async function cpuBusy(): Promise<number> {
+  const sample = () => {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1);
+    const ticks = (fields ?? []).map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
+    return { idle, total: ticks.reduce((a, b) => a + b, 0) };
+  };
+  const first = sample();
+  await sleep(500);
+  const second = sample();
+  return 1 - (second.idle - first.idle) / (second.total - first.total || 1);
+}
+
+type Load = { reqPerSec: number; p99Ms: number; p50Ms: number; requests: number };
+
+async function load(name: string, url: string): Promise<Load> {
+  console.error(`load: ${name} (${WARMUP} s warm-up, ${DURATION} s measured)`);
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: LOAD_HEADERS,
+    ...(WARMUP > 0 ? { warmup: { duration: WARMUP } } : {}),
+  });
+  // Failed or non-2xx requests are cheap and would inflate req/s: the figures would be wrong.
+  if (result.errors || result.timeouts || result.non2xx || !result.requests.total) {
+    throw new Error(
+      `${name}: ${result.requests.total} requests, ${result.errors} errors, ` +
+        `${result.timeouts} timeouts, ${result.non2xx} non-2xx responses`,
+    );
+  }
+  return {
+    reqPerSec: result.requests.average,
+    p99Ms: result.latency.p99,
+    p50Ms: result.latency.p50,
+    requests: result.requests.total,
+  };
+}
+
+async function coldStart(): Promise<number> {
+  const since = performance.now();
+  return withServer('src/server.ts', (server) => waitUntilUp(server, '/health/ready', since));
+}
+
+type Transfer = { url: string; encoding: string; bytes: number };
+
+// The HTML of `/` plus every stylesheet and script it links, each as gzip bytes on the wire.
+async function firstLoad(base: string): Promise<Transfer[]> {
+  const fetchOne = async (url: string) => {
+    const res = await get(url, { 'accept-encoding': 'gzip' });
+    if (res.status !== 200) throw new Error(`first load: GET ${url} answered ${res.status}`);
+    const encoding = String(res.headers['content-encoding'] ?? 'identity');
+    return { res, transfer: { url: url.slice(base.length), encoding, bytes: res.body.length } };
+  };
+  const page = await fetchOne(`${base}/`);
+  const html = (
+    page.transfer.encoding === 'gzip' ? gunzipSync(page.res.body) : page.res.body
+  ).toString();
+  const links = [
+    ...html.matchAll(/<link\b[^>]*\brel=["']?stylesheet\b[^>]*>/gi),
+    ...html.matchAll(/<script\b[^>]*>/gi),
+  ].flatMap(([tag]) => tag.match(/\s(?:href|src)=["']?([^"'\s>]+)/i)?.[1] ?? []);
+  const assets = [];
+  for (const link of links) {
+    const url = new URL(link, base);
+    // A third-party URL is not ours to fetch from a benchmark; fail loudly rather than undercount.
+    if (url.origin !== base) throw new Error(`first load: ${link} is not served by the app`);
+    assets.push((await fetchOne(url.href)).transfer);
+  }
+  return [page.transfer, ...assets];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run, print, save.
+
+async function main() {
+  if (!(DURATION > 0) || !(WARMUP >= 0)) {
+    throw new Error('BENCH_DURATION must be a number of seconds > 0, BENCH_WARMUP >= 0');
+  }
+  if (!process.env.MONGODB_URL) {
+    throw new Error('MONGODB_URL is not set (e.g. eval "$(scripts/services.sh env)")');
+  }
+  if (!existsSync(join(root, 'public/build/manifest.json'))) {
+    throw new Error('built assets are missing: run "npm run build" first');
+  }
+
+  // Other work on the machine skews every figure; record it so a noisy run can be recognised.
+  const busyBefore = await cpuBusy();
+
+  // Cold starts first, before the load runs heat the CPU and fill memory.
+  const coldRuns: number[] = [];
+  for (let i = 1; i <= COLD_RUNS; i++) {
+    coldRuns.push(await coldStart());
+    console.error(`cold start ${i}/${COLD_RUNS}: ${Math.round(coldRuns.at(-1) ?? 0)} ms`);
+  }
+  const coldMedianMs = [...coldRuns].sort((a, b) => a - b)[Math.floor(COLD_RUNS / 2)] ?? 0;
+
+  // One server at a time, so no target competes with another server for the two cores.
+  const bare = await withServer('bench/bare-koa.ts', async (server) => {
+    await waitUntilUp(server, '/');
+    await sleep(SETTLE_MS);
+    // What Node, Koa and type stripping cost before any app code: context for the app's RSS.
+    const idleRss = rss(server.child.pid);
+    return { idleRss, load: await load('bare Koa', `${server.url}/`) };
+  });
+
+  const app = await withServer('src/server.ts', async (server) => {
+    await waitUntilUp(server, '/health/ready');
+    await sleep(SETTLE_MS);
+    const idleRss = rss(server.child.pid);
+    const transfers = await firstLoad(server.url);
+    const live = await load('app /health/live', `${server.url}/health/live`);
+    let maxRss = 0;
+    const sampler = setInterval(() => {
+      maxRss = Math.max(maxRss, rss(server.child.pid));
+    }, 100);
+    try {
+      const home = await load('app /', `${server.url}/`);
+      return { idleRss, maxRss, transfers, live, home };
+    } finally {
+      clearInterval(sampler);
+    }
+  });
+
+  const bareLoad = bare.load;
+  const { idleRss, transfers, live: liveLoad, home: homeLoad } = app;
+  const firstLoadBytes = transfers.reduce((sum, t) => sum + t.bytes, 0);
+  const ratio = (l: Load) => l.reqPerSec / bareLoad.reqPerSec;
+  const fixed = (n: number, digits = 1) => n.toFixed(digits);
+  const targets = [
+    {
+      name: '/ req/s >= 0.25x bare Koa',
+      pass: ratio(homeLoad) >= 0.25,
+      shown: `${fixed(ratio(homeLoad), 2)}x`,
+    },
+    {
+      name: '/health/live req/s >= 0.6x bare Koa',
+      pass: ratio(liveLoad) >= 0.6,
+      shown: `${fixed(ratio(liveLoad), 2)}x`,
+    },
+    {
+      name: `/ p99 <= 20 ms at ${CONNECTIONS} connections`,
+      pass: homeLoad.p99Ms <= 20,
+      shown: `${homeLoad.p99Ms} ms`,
+    },
+    {
+      name: 'first load <= 30 KB gzip',
+      pass: firstLoadBytes <= 30 * KB,
+      shown: `${fixed(firstLoadBytes / KB)} KB`,
+    },
+    {
+      name: 'cold start to ready <= 1.5 s',
+      pass: coldMedianMs <= 1_500,
+      shown: `${Math.round(coldMedianMs)} ms`,
+    },
+    { name: 'RSS idle <= 120 MB', pass: idleRss <= 120 * MB, shown: `${fixed(idleRss / MB)} MB` },
+  ];
+
+  const cpus = availableParallelism();
+  const busyAfter = await cpuBusy();
+  const rows: Array<[string, Load]> = [
+    ['bare Koa hello world', bareLoad],
+    ['app /health/live', liveLoad],
+    ['app /', homeLoad],
+  ];
+  const width = Math.max(...transfers.map((t) => t.url.length), 10);
+  const lines = [
+    '',
+    `Groundwork bench: Node ${process.version}, ${cpus} CPUs, ${CONNECTIONS} connections, ` +
+      `${DURATION} s after ${WARMUP} s warm-up, Accept-Encoding: ${LOAD_HEADERS['accept-encoding']}`,
+    `CPU busy with other work: ${fixed(busyBefore * 100, 0)}% before, ${fixed(busyAfter * 100, 0)}% after` +
+      (Math.max(busyBefore, busyAfter) > 0.1 ? '  <- not idle: figures are noisy, run again' : ''),
+    '',
+    'Throughput (load generator in this process, each server alone in a child process)',
+    `  ${'target'.padEnd(22)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'vs bare Koa'.padStart(14)}`,
+    ...rows.map(
+      ([name, l]) =>
+        `  ${name.padEnd(22)}${Math.round(l.reqPerSec).toLocaleString('en').padStart(10)}` +
+        `${String(l.p50Ms).padStart(9)}${String(l.p99Ms).padStart(9)}` +
+        `${`${fixed(ratio(l), 2)}x`.padStart(14)}`,
+    ),
+    '',
+    'First load of / (bytes on the wire, Accept-Encoding: gzip)',
+    ...transfers.map(
+      (t) =>
+        `  ${t.url.padEnd(width)}${t.bytes.toLocaleString('en').padStart(10)} B  ${t.encoding}`,
+    ),
+    `  ${'total'.padEnd(width)}${firstLoadBytes.toLocaleString('en').padStart(10)} B  ` +
+      `(${fixed(firstLoadBytes / KB)} KB)`,
+    '',
+    `Cold start to /health/ready 200: median ${Math.round(coldMedianMs)} ms ` +
+      `(runs: ${coldRuns.map((ms) => Math.round(ms)).join(', ')} ms)`,
+    `RSS of the app process: idle ${fixed(idleRss / MB)} MB ` +
+      `(bare Koa idle ${fixed(bare.idleRss / MB)} MB), max during / load ${fixed(app.maxRss / MB)} MB`,
+    '',
+    'Targets',
+    ...targets.map((t) => `  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(38)}${t.shown}`),
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION,
+    warmupSeconds: WARMUP,
+    cpuBusyOtherwise: { before: busyBefore, after: busyAfter },
+    loadHeaders: LOAD_HEADERS,
+    load: {
+      bareKoa: bareLoad,
+      live: { ...liveLoad, ratioToBareKoa: ratio(liveLoad) },
+      home: { ...homeLoad, ratioToBareKoa: ratio(homeLoad) },
+    },
+    firstLoad: { totalBytes: firstLoadBytes, resources: transfers },
+    coldStart: { medianMs: coldMedianMs, runsMs: coldRuns },
+    rss: { idleBytes: idleRss, maxUnderLoadBytes: app.maxRss, bareKoaIdleBytes: bare.idleRss },
+    targets: targets.map(({ name, pass, shown }) => ({ name, pass, value: shown })),
+  };
+  const out = join(root, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('Wrote bench/results/latest.json');
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
+  process.exitCode = 1;
+} finally {
+  killAll();
+}

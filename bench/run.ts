@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
+import packageJson from '../package.json' with { type: 'json' };
 
 const root = join(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
@@ -53,9 +54,13 @@ function freePort(): Promise<number> {
   });
 }
 
+// The app runs with the flags of `npm start` (the Dockerfile's CMD is kept equal to it by a test).
+const startArgs = packageJson.scripts.start.split(' ').slice(1);
+
 async function start(script: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const args = script === 'src/server.ts' ? startArgs : [script];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

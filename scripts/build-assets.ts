@@ -1,6 +1,8 @@
-// Builds the browser assets into public/build/: Tailwind + daisyUI CSS (only the classes in use),
-// HTMX + assets/app.js as one script, and the favicon; each fingerprinted and precompressed (gzip,
-// brotli), plus the manifest the server reads. `--watch` rebuilds when assets, views or code change.
+// Builds everything the server reads from public/build/: Tailwind + daisyUI CSS (only the classes
+// in use), HTMX + assets/app.js as one script, and the favicon, each fingerprinted and
+// precompressed (gzip, brotli); the manifest of their URLs; and the compiled Pug templates
+// (views.cjs, see build-views.ts). `--watch` rebuilds, with Pug debug info, when assets, views or
+// code change.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
@@ -12,6 +14,7 @@ import { promisify } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Manifest } from '../src/core/assets.ts';
 import { buildDir, rootDir } from '../src/core/paths.ts';
+import { buildViews } from './build-views.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -39,7 +42,8 @@ async function buildJs(): Promise<Buffer> {
   return Buffer.concat([htmx, Buffer.from('\n;\n'), ours]);
 }
 
-export async function buildAssets(): Promise<Manifest> {
+export async function buildAssets({ debug = false } = {}): Promise<Manifest> {
+  const views = buildViews({ debug });
   const outputs: Record<string, Buffer> = {
     'app.css': await buildCss(),
     'app.js': await buildJs(),
@@ -61,6 +65,7 @@ export async function buildAssets(): Promise<Manifest> {
     );
     manifest[name] = { url: `/static/${file}`, file };
   }
+  await writeFile(join(next, 'views.cjs'), views);
   await writeFile(join(next, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await rm(buildDir, { recursive: true, force: true });
   await rename(next, buildDir);
@@ -73,7 +78,7 @@ function urls(manifest: Manifest) {
     .join(', ');
 }
 
-export function watchAssets(onBuilt: (manifest: Manifest) => void) {
+export function watchAssets(onBuilt: (manifest: Manifest) => void, { debug = false } = {}) {
   let timer: NodeJS.Timeout | undefined;
   let building = Promise.resolve();
   const rebuild = () => {
@@ -81,7 +86,7 @@ export function watchAssets(onBuilt: (manifest: Manifest) => void) {
     timer = setTimeout(() => {
       building = building.then(async () => {
         try {
-          onBuilt(await buildAssets());
+          onBuilt(await buildAssets({ debug }));
         } catch (error) {
           console.error(`[assets] build failed: ${(error as Error).message}`);
         }
@@ -101,10 +106,11 @@ export function watchAssets(onBuilt: (manifest: Manifest) => void) {
 
 if (import.meta.main) {
   const started = performance.now();
-  const manifest = await buildAssets();
+  const watching = process.argv.includes('--watch');
+  const manifest = await buildAssets({ debug: watching });
   console.log(`[assets] built ${urls(manifest)} in ${Math.round(performance.now() - started)} ms`);
-  if (process.argv.includes('--watch')) {
+  if (watching) {
     console.log('[assets] watching assets/, views/ and src/');
-    watchAssets((m) => console.log(`[assets] rebuilt ${urls(m)}`));
+    watchAssets((m) => console.log(`[assets] rebuilt ${urls(m)}`), { debug: true });
   }
 }

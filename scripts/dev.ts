@@ -1,6 +1,6 @@
 // `npm run dev`: everything a developer needs from one command. Starts a local MongoDB when
 // MONGODB_URL is not set (data kept in .data/mongodb), builds and watches the assets, and runs the
-// server, restarting it when code, views, locales or built assets change.
+// server, restarting it when code, locales or the build (assets, compiled views) change.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,16 +55,17 @@ if (!mongodbUrl) {
   }
 }
 
-await buildAssets();
+await buildAssets({ debug: true });
 log('assets built; watching assets/, views/ and src/ for changes');
-const stopWatching = watchAssets(() => log('assets rebuilt'));
+const stopWatching = watchAssets(() => log('assets rebuilt'), { debug: true });
 cleanups.push(stopWatching);
 
 const server: ChildProcess = spawn(
   process.execPath,
   [
+    // Views are compiled into public/build, so a .pug change restarts the server once, after the
+    // rebuild, through the public/ watch.
     '--watch-path=src',
-    '--watch-path=views',
     '--watch-path=locales',
     '--watch-path=public',
     '--watch-preserve-output',

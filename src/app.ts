@@ -1,23 +1,23 @@
 import './core/context.ts';
 import Router from '@koa/router';
 import Koa from 'koa';
-import compress from 'koa-compress';
 import packageJson from '../package.json' with { type: 'json' };
 import { loadAssets } from './core/assets.ts';
+import { compressResponses } from './core/compress.ts';
 import type { Config } from './core/config.ts';
 import type { Database } from './core/db.ts';
 import { debugRoutes } from './core/debug.ts';
 import { errorPages } from './core/errors.ts';
 import type { AppServices, Feature } from './core/feature.ts';
 import { healthRoutes } from './core/health.ts';
-import { createI18n, detectLanguage } from './core/i18n.ts';
+import { createI18n, detectLanguage, memoizedT } from './core/i18n.ts';
 import { closeConnectionsWhenDraining, createLifecycle, type Lifecycle } from './core/lifecycle.ts';
 import type { Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
 import { installRender } from './core/render.ts';
 import { requestLog } from './core/request-log.ts';
 import { securityHeaders } from './core/security.ts';
-import { compileViews } from './core/views.ts';
+import { loadViews } from './core/views.ts';
 import { features as enabledFeatures } from './features/index.ts';
 import { project } from './project.ts';
 
@@ -29,7 +29,7 @@ export type CreateAppOptions = {
   features?: Feature[];
 };
 
-// Builds the Koa app from its parts. No I/O beyond reading views, locales and built assets, so
+// Builds the Koa app from its parts. No I/O beyond reading locales and the build output, so
 // tests can create as many apps as they need against one database.
 export function createApp({
   config,
@@ -46,14 +46,14 @@ export function createApp({
   const i18n = createI18n();
   const services: AppServices = { config, db, logger, lifecycle, metrics };
 
-  installRender(app, compileViews({ debug: !production }), {
+  installRender(app, loadViews(), {
     project,
     version: packageJson.version,
     asset: assets.url,
     locales: project.locales,
     development: !production,
     lang: project.defaultLocale,
-    t: i18n.getFixedT(project.defaultLocale),
+    t: memoizedT(i18n, project.defaultLocale),
   });
 
   const checks = [
@@ -82,13 +82,13 @@ export function createApp({
   // Order matters: cheap, always-needed middleware first; probes and static files answer before
   // compression, language detection and routing.
   app.use(metrics.middleware);
+  app.use(health.routes());
   app.use(requestLog(logger));
   app.use(closeConnectionsWhenDraining(lifecycle));
   app.use(securityHeaders({ production }));
   app.use(errorPages());
   app.use(assets.middleware);
-  app.use(health.routes());
-  app.use(compress());
+  app.use(compressResponses());
   app.use(detectLanguage(i18n));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -39,13 +39,46 @@ export function createI18n(dir = localesDir): i18n {
   return instance;
 }
 
+// A t() for one language that remembers its results. Translations are fixed after boot, and
+// i18next costs microseconds a call (more with interpolation): a page makes dozens of calls, most
+// with the same arguments. Calls whose options are plain values (strings, numbers, booleans) are
+// cached by key and options; the cache is bounded, since options can carry user data.
+const CACHE_LIMIT = 2_000;
+
+export function memoizedT(instance: i18n, lang: Locale): TFunction {
+  const t = instance.getFixedT(lang) as unknown as (
+    key: string | string[],
+    options?: object,
+  ) => string;
+  const cache = new Map<string, string>();
+  const memo = (key: string | string[], options?: Record<string, unknown>) => {
+    if (typeof key !== 'string') return t(key, options);
+    let id = key;
+    if (options !== undefined) {
+      for (const value of Object.values(options)) {
+        const type = typeof value;
+        if (type !== 'string' && type !== 'number' && type !== 'boolean') return t(key, options);
+      }
+      id = `${key}\u0000${JSON.stringify(options)}`;
+    }
+    let value = cache.get(id);
+    if (value === undefined) {
+      value = t(key, options);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(id, value);
+    }
+    return value;
+  };
+  return memo as unknown as TFunction;
+}
+
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (project.locales as readonly string[]).includes(value);
 }
 
 // Picks the language from ?lang (remembered in a cookie), then the cookie, then Accept-Language.
 export function detectLanguage(instance: i18n): Middleware {
-  const fixed = new Map(project.locales.map((lang) => [lang, instance.getFixedT(lang)]));
+  const fixed = new Map(project.locales.map((lang) => [lang, memoizedT(instance, lang)]));
   return async function detectLanguage(ctx, next) {
     const query = ctx.query.lang;
     let lang: Locale | undefined;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import packageJson from '../../package.json' with { type: 'json' };
 import {
   copies,
   type Instruction,
@@ -90,8 +91,8 @@ test('the final stage runs in production as a non-root user', () => {
 test('the container is started, probed and stopped the way the server expects', () => {
   assert.deepEqual(
     JSON.parse(only('CMD').args),
-    ['node', 'src/server.ts'],
-    'CMD must be exec form, so node is PID 1 and receives SIGTERM',
+    packageJson.scripts.start.split(' '),
+    'CMD must be exec form (node is PID 1 and receives SIGTERM) and the same command as npm start',
   );
   assert.equal(instructions(runtime, 'ENTRYPOINT').length, 0, 'an ENTRYPOINT would wrap node');
   assert.equal(only('STOPSIGNAL').args, 'SIGTERM');

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import Koa from 'koa';
+import { compressResponses } from '../../src/core/compress.ts';
+import { request } from '../helpers/http.ts';
+
+describe('compressResponses', () => {
+  let server: ReturnType<Koa['listen']>;
+  let base = '';
+  before(async () => {
+    const app = new Koa();
+    app.use(compressResponses());
+    app.use((ctx) => {
+      const words = Number(ctx.query.words ?? 400);
+      const text = Array.from({ length: words }, (_, i) => `word${i % 50}`).join(' ');
+      if (ctx.path === '/json') ctx.body = { text };
+      else if (ctx.path === '/png') {
+        ctx.type = 'image/png';
+        ctx.body = Buffer.alloc(4096, 1);
+      } else {
+        ctx.type = 'html';
+        ctx.body = `<p>${ctx.query.who ?? ''} ${text}</p>`;
+      }
+    });
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  test('gzip or brotli as the client accepts, identity otherwise', async () => {
+    const gzip = await request(`${base}/`, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(gzip.headers['content-encoding'], 'gzip');
+    assert.match(gunzipSync(gzip.body).toString(), /^<p> word0 word1/);
+    assert.equal(Number(gzip.headers['content-length']), gzip.body.length);
+    const br = await request(`${base}/`, { headers: { 'Accept-Encoding': 'br' } });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(brotliDecompressSync(br.body).toString(), /^<p> word0/);
+    const plain = await request(`${base}/`);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.match(String(plain.headers.vary), /Accept-Encoding/);
+  });
+
+  test('JSON bodies are compressed; small and binary bodies are not', async () => {
+    const json = await request(`${base}/json`, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(json.headers['content-encoding'], 'gzip');
+    assert.match(JSON.parse(gunzipSync(json.body).toString()).text, /^word0/);
+    const small = await request(`${base}/?words=5`, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(small.headers['content-encoding'], undefined);
+    const png = await request(`${base}/png`, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(png.headers['content-encoding'], undefined);
+  });
+
+  test('the cache returns each body its own compressed bytes', async () => {
+    for (let round = 0; round < 2; round++) {
+      for (const who of ['alice', 'bob', 'carol']) {
+        const res = await request(`${base}/?who=${who}`, {
+          headers: { 'Accept-Encoding': 'gzip' },
+        });
+        assert.match(gunzipSync(res.body).toString(), new RegExp(`^<p>${who} word0`));
+      }
+    }
+  });
+
+  test('answers stay correct while the bounded cache evicts', async () => {
+    for (let i = 0; i < 300; i++) {
+      const res = await request(`${base}/?who=user${i}`, { headers: { 'Accept-Encoding': 'br' } });
+      assert.match(brotliDecompressSync(res.body).toString(), new RegExp(`^<p>user${i} `));
+    }
+  });
+});

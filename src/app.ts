@@ -10,7 +10,7 @@ import { debugRoutes } from './core/debug.ts';
 import { errorPages } from './core/errors.ts';
 import type { AppServices, Feature } from './core/feature.ts';
 import { healthRoutes } from './core/health.ts';
-import { createI18n, detectLanguage, memoizedT } from './core/i18n.ts';
+import { createI18n, createTranslators, detectLanguage } from './core/i18n.ts';
 import { closeConnectionsWhenDraining, createLifecycle, type Lifecycle } from './core/lifecycle.ts';
 import type { Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
@@ -43,7 +43,7 @@ export function createApp({
   app.silent = true; // errorPages logs errors with the request id; Koa's default logger would repeat them.
   const metrics = createMetrics();
   const assets = loadAssets();
-  const i18n = createI18n();
+  const translators = createTranslators(createI18n());
   const services: AppServices = { config, db, logger, lifecycle, metrics };
 
   installRender(app, loadViews(), {
@@ -53,7 +53,7 @@ export function createApp({
     locales: project.locales,
     development: !production,
     lang: project.defaultLocale,
-    t: memoizedT(i18n, project.defaultLocale),
+    t: translators.get(project.defaultLocale),
   });
 
   const checks = [
@@ -79,8 +79,9 @@ export function createApp({
     router.use(debug.routes());
   }
 
-  // Order matters: cheap, always-needed middleware first; probes and static files answer before
-  // compression, language detection and routing.
+  // Order matters, and is measured (docs/decisions/0009): health probes answer first (machines
+  // call them every few seconds and need no request id, headers or error pages); static files
+  // answer before compression, language detection and routing.
   app.use(metrics.middleware);
   app.use(health.routes());
   app.use(requestLog(logger));
@@ -89,7 +90,7 @@ export function createApp({
   app.use(errorPages());
   app.use(assets.middleware);
   app.use(compressResponses());
-  app.use(detectLanguage(i18n));
+  app.use(detectLanguage(translators));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

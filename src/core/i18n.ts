@@ -76,9 +76,15 @@ export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (project.locales as readonly string[]).includes(value);
 }
 
+export type Translators = Map<Locale, TFunction>;
+
+// One memoized t() per offered language, shared by the language middleware and the views.
+export function createTranslators(instance: i18n): Translators {
+  return new Map(project.locales.map((lang) => [lang, memoizedT(instance, lang)]));
+}
+
 // Picks the language from ?lang (remembered in a cookie), then the cookie, then Accept-Language.
-export function detectLanguage(instance: i18n): Middleware {
-  const fixed = new Map(project.locales.map((lang) => [lang, memoizedT(instance, lang)]));
+export function detectLanguage(translators: Translators): Middleware {
   return async function detectLanguage(ctx, next) {
     const query = ctx.query.lang;
     let lang: Locale | undefined;
@@ -96,7 +102,7 @@ export function detectLanguage(instance: i18n): Middleware {
     }
     lang ??= (ctx.acceptsLanguages([...project.locales]) || project.defaultLocale) as Locale;
     ctx.state.lang = lang;
-    ctx.state.t = fixed.get(lang) ?? instance.t;
+    ctx.state.t = translators.get(lang) as TFunction;
     ctx.set('Content-Language', lang);
     ctx.vary('Accept-Language');
     ctx.vary('Cookie');

@@ -12,7 +12,9 @@ const mongodbUrl = (process.env.MONGODB_URL ?? '').replace(
 const chromium = process.env.CHROMIUM_PATH;
 
 export default defineConfig({
-  testDir: 'tests/e2e',
+  // Feature folders carry their own browser tests, so removing a feature removes them too.
+  testDir: '.',
+  testMatch: ['tests/e2e/**/*.spec.ts', 'src/features/**/*.spec.ts'],
   // Playwright empties its output folder at start; keep it apart from the other runners' reports.
   outputDir: 'test-results/playwright',
   workers: 1,

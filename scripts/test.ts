@@ -45,6 +45,7 @@ const steps: Array<{ name: string; command: string; args: string[] }> = [
       '--test-reporter=junit',
       `--test-reporter-destination=${join(results, 'node.xml')}`,
       'tests/**/*.test.ts',
+      'src/**/*.test.ts',
     ],
   },
   { name: 'browser (Playwright)', command: bin('playwright'), args: ['test'] },

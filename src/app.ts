@@ -91,6 +91,9 @@ export function createApp({
   app.use(assets.middleware);
   app.use(compressResponses());
   app.use(detectLanguage(translators));
+  for (const feature of features) {
+    for (const middleware of feature.middleware?.(services) ?? []) app.use(middleware);
+  }
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Config } from './config.ts';
 import type { CollectionSpec, Database } from './db.ts';
 import type { HealthCheck } from './health.ts';
@@ -16,11 +17,18 @@ export type AppServices = {
 };
 
 // A feature is one folder under src/features/ and one entry in src/features/index.ts. Everything
-// it adds to the app goes through these fields, so removing the entry removes the feature.
+// it adds to the app goes through these fields, so removing the entry removes the feature. A
+// feature that opens resources (connections, timers) closes them through
+// services.lifecycle.onShutdown().
 export type Feature = {
   name: string;
+  /** Collections it owns; their indexes are ensured before the server listens. */
   collections?: CollectionSpec[];
+  /** Middleware for every page request, after language detection and before any route, in the
+   * order features are listed (sessions before CSRF, say). */
+  middleware?: (services: AppServices) => Middleware[];
   routes?: (router: Router, services: AppServices) => void;
+  /** Extra checks for /health/ready (a Redis ping, say). */
   readinessChecks?: (services: AppServices) => HealthCheck[];
 };
 

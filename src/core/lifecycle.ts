@@ -4,10 +4,38 @@ import type { Logger } from './logger.ts';
 
 // Shared between the readiness check and the shutdown sequence: once draining starts, readiness
 // answers 503 so the load balancer stops sending traffic while in-flight requests finish.
-export type Lifecycle = { draining: boolean };
+// Features register what they must close (queues, connections) with onShutdown.
+export type Lifecycle = {
+  draining: boolean;
+  closers: Array<() => Promise<unknown>>;
+  onShutdown(close: () => Promise<unknown>): void;
+};
 
 export function createLifecycle(): Lifecycle {
-  return { draining: false };
+  const closers: Array<() => Promise<unknown>> = [];
+  return {
+    draining: false,
+    closers,
+    onShutdown: (close) => {
+      closers.push(close);
+    },
+  };
+}
+
+// Runs the registered closers, last registered first, then the given ones; a failing closer is
+// logged and does not stop the others.
+export async function closeAll(
+  lifecycle: Lifecycle,
+  logger: Logger,
+  last: Array<() => Promise<unknown>> = [],
+) {
+  for (const close of [...lifecycle.closers].reverse().concat(last)) {
+    try {
+      await close();
+    } catch (error) {
+      logger.error({ err: error }, 'a resource failed to close');
+    }
+  }
 }
 
 // While draining, ask clients to close keep-alive connections after their response, so that the
@@ -54,6 +82,6 @@ export async function shutdown({
     server.closeAllConnections();
     await closed;
   }
-  for (const step of close) await step();
+  await closeAll(lifecycle, logger, close);
   return !late;
 }

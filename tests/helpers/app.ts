@@ -8,7 +8,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { connectDatabase } from '../../src/core/db.ts';
 import type { Feature } from '../../src/core/feature.ts';
-import { createLifecycle } from '../../src/core/lifecycle.ts';
+import { closeAll, createLifecycle } from '../../src/core/lifecycle.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { features as enabledFeatures } from '../../src/features/index.ts';
 import { requireEnv, withDatabase } from './env.ts';
@@ -52,8 +52,10 @@ export async function startTestApp({
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await db.db.dropDatabase().catch(() => {});
-      await db.close();
+      await closeAll(lifecycle, logger, [
+        () => db.db.dropDatabase().catch(() => {}),
+        () => db.close(),
+      ]);
     },
   };
 }

@@ -7,7 +7,7 @@ const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
 const mongodbUrl = (process.env.MONGODB_URL ?? '').replace(
   /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
-  '$1/groundwork_e2e',
+  `$1/groundwork_e2e_${port}`,
 );
 const chromium = process.env.CHROMIUM_PATH;
 

@@ -7,6 +7,8 @@ export const project = {
   organization: 'Groundwork',
   contactEmail: 'hello@example.com',
   repository: 'https://github.com/groundwork-dev/groundwork',
+  // The production host name, e.g. 'app.example.com'; empty until the project has one.
+  domain: '',
   locales: ['en', 'es'],
   defaultLocale: 'en',
 } as const;

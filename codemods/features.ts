@@ -1,0 +1,152 @@
+import { posix } from 'node:path';
+import { Node, type ObjectLiteralExpression, SyntaxKind } from 'ts-morph';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Codemod, CodemodContext } from './engine.ts';
+import { type FeatureManifest, featureManifestSchema } from './manifest.ts';
+import type { Tree } from './tree.ts';
+
+const FEATURES_DIR = 'src/features';
+
+/** Every feature's manifest, sorted by name. A broken manifest is an error naming its file. */
+export function readManifests(tree: Tree): FeatureManifest[] {
+  const manifests: FeatureManifest[] = [];
+  for (const path of tree
+    .list(FEATURES_DIR)
+    .filter((p) => /^src\/features\/[^/]+\/feature\.json$/.test(p))) {
+    const result = featureManifestSchema.safeParse(JSON.parse(tree.require(path)));
+    if (!result.success) {
+      throw new Error(
+        `${path}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const folder = path.split('/')[2];
+    if (result.data.name !== folder)
+      throw new Error(`${path}: name "${result.data.name}" must equal the folder name`);
+    manifests.push(result.data);
+  }
+  return manifests.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export const removableFeatures = (tree: Tree) => readManifests(tree).filter((m) => m.removable);
+
+// Removes every removable feature the answers do not keep (decision 0010).
+export const removeFeatures: Codemod = {
+  name: 'features',
+  describe: (answers) =>
+    `keep ${answers.features.length > 0 ? answers.features.join(', ') : 'no optional features'}`,
+  run(context) {
+    const removed = removableFeatures(context.tree).filter(
+      (m) => !context.answers.features.includes(m.name),
+    );
+    for (const manifest of removed) removeFeature(context, manifest);
+    if (removed.length > 0) assertNothingImports(context, removed);
+  },
+};
+
+function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureManifest) {
+  const { name } = manifest;
+  tree.delete(`${FEATURES_DIR}/${name}`);
+  for (const path of manifest.paths) tree.delete(path);
+  for (const ns of manifest.localeNamespaces) {
+    for (const file of tree.list('locales').filter((p) => p.endsWith(`/${ns}.json`)))
+      tree.delete(file);
+  }
+
+  // src/features/index.ts: the import and the array entry.
+  const index = sourceFile(`${FEATURES_DIR}/index.ts`);
+  for (const declaration of index.getImportDeclarations()) {
+    if (declaration.getModuleSpecifierValue() !== `./${name}/index.ts`) continue;
+    const identifiers = declaration
+      .getNamedImports()
+      .map((i) => i.getAliasNode()?.getText() ?? i.getName());
+    for (const element of index
+      .getDescendantsOfKind(SyntaxKind.ArrayLiteralExpression)
+      .flatMap((a) => a.getElements())) {
+      if (Node.isIdentifier(element) && identifiers.includes(element.getText())) {
+        element.getParentIfKindOrThrow(SyntaxKind.ArrayLiteralExpression).removeElement(element);
+      }
+    }
+    declaration.remove();
+  }
+
+  // package.json: dependencies and scripts.
+  if (
+    manifest.dependencies.length + manifest.devDependencies.length + manifest.scripts.length >
+    0
+  ) {
+    const pkg = JSON.parse(tree.require('package.json'));
+    for (const dep of manifest.dependencies) delete pkg.dependencies?.[dep];
+    for (const dep of manifest.devDependencies) delete pkg.devDependencies?.[dep];
+    for (const script of manifest.scripts) delete pkg.scripts?.[script];
+    tree.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+  }
+
+  // compose files: the services, and other services' depends_on entries naming them.
+  for (const file of ['compose.yml', 'compose.prod.yml']) {
+    const text = tree.read(file);
+    if (text === undefined || manifest.composeServices.length === 0) continue;
+    const doc = parseDocument(text);
+    const services = doc.get('services');
+    if (!isMap(services)) continue;
+    for (const removedService of manifest.composeServices) {
+      services.delete(removedService);
+      for (const { value: service } of services.items) {
+        if (!isMap(service)) continue;
+        const dependsOn = service.get('depends_on');
+        if (isMap(dependsOn)) dependsOn.delete(removedService);
+        if (isSeq(dependsOn)) {
+          dependsOn.items = dependsOn.items.filter(
+            (item) => !(isScalar(item) && item.value === removedService),
+          );
+        }
+        if ((isMap(dependsOn) || isSeq(dependsOn)) && dependsOn.items.length === 0)
+          service.delete('depends_on');
+      }
+    }
+    tree.write(file, doc.toString());
+  }
+
+  // src/core/config.ts: the feature's keys in the configuration schema.
+  if (manifest.configKeys.length > 0) {
+    const config = sourceFile('src/core/config.ts');
+    const schema = config
+      .getVariableDeclarationOrThrow('configSchema')
+      .getFirstDescendantByKindOrThrow(
+        SyntaxKind.ObjectLiteralExpression,
+      ) as ObjectLiteralExpression;
+    for (const key of manifest.configKeys) schema.getProperty(key)?.remove();
+  }
+
+  // Markdown sections <!-- feature:name --> ... <!-- /feature:name -->, wherever they are.
+  const section = new RegExp(
+    `\\n?<!-- feature:${name} -->[\\s\\S]*?<!-- /feature:${name} -->\\n?`,
+    'g',
+  );
+  for (const file of tree.list().filter((p) => p.endsWith('.md'))) {
+    const text = tree.require(file);
+    if (text.includes(`<!-- feature:${name} -->`)) tree.write(file, text.replace(section, '\n'));
+  }
+}
+
+// After removal nothing may still import from a removed folder: a leftover import would break the
+// build, so fail here with the files to fix rather than in the project's CI.
+function assertNothingImports({ tree, sourceFile }: CodemodContext, removed: FeatureManifest[]) {
+  const folders = removed.map((m) => `${FEATURES_DIR}/${m.name}/`);
+  const offenders: string[] = [];
+  for (const path of tree.list().filter((p) => /\.(ts|tsx|mts)$/.test(p))) {
+    const file = sourceFile(path);
+    const specifiers = [
+      ...file.getImportDeclarations().map((d) => d.getModuleSpecifierValue()),
+      ...file.getExportDeclarations().map((d) => d.getModuleSpecifierValue() ?? ''),
+    ];
+    for (const specifier of specifiers) {
+      if (!specifier.startsWith('.')) continue;
+      const target = posix.normalize(posix.join(posix.dirname(path), specifier));
+      const folder = folders.find((f) => `${target}/`.startsWith(f) || target.startsWith(f));
+      if (folder) offenders.push(`${path} imports ${specifier}`);
+    }
+  }
+  if (offenders.length > 0) {
+    throw new Error(`Removed features are still imported:\n  ${offenders.join('\n  ')}`);
+  }
+}

@@ -1,0 +1,73 @@
+import { parseDocument } from 'yaml';
+import type { Codemod } from './engine.ts';
+import { projectObject, setProperty } from './project-file.ts';
+
+// Markdown is rendered by GitHub; a name must read as text there, never as markup.
+const markdownText = (value: string) => value.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// Renames the template into the project: its identity file, package.json, README, compose and
+// AGENTS.md. Everything else (views, emails, logs) reads src/project.ts.
+export const rename: Codemod = {
+  name: 'rename',
+  describe: (answers) => `${answers.name} (${answers.slug})`,
+  run({ tree, answers, sourceFile }) {
+    const project = projectObject(sourceFile('src/project.ts'));
+    setProperty(project, 'name', answers.name);
+    setProperty(project, 'slug', answers.slug);
+    setProperty(project, 'description', answers.description);
+    setProperty(project, 'organization', answers.organization);
+    setProperty(project, 'contactEmail', answers.contactEmail);
+    setProperty(project, 'domain', answers.domain ?? '');
+    setProperty(
+      project,
+      'repository',
+      answers.repository ? `https://github.com/${answers.repository}` : '',
+    );
+
+    const pkg = JSON.parse(tree.require('package.json'));
+    pkg.name = answers.slug;
+    pkg.description = answers.description;
+    pkg.author = `${answers.organization} <${answers.contactEmail}>`;
+    if (answers.repository) {
+      pkg.repository = { type: 'git', url: `git+https://github.com/${answers.repository}.git` };
+    }
+    tree.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+
+    // README: the title and the paragraph under it.
+    const readme = tree.require('README.md');
+    tree.write(
+      'README.md',
+      readme.replace(
+        /^# .*\n\n(?:[^\n]+\n)+/,
+        `# ${markdownText(answers.name)}\n\n${markdownText(answers.description)}\n`,
+      ),
+    );
+
+    // AGENTS.md: the line that says which project this is.
+    const agents = tree.require('AGENTS.md');
+    tree.write(
+      'AGENTS.md',
+      agents.replace(
+        /^This repository is \*\*.*\*\*: .*$/m,
+        `This repository is **${markdownText(answers.name)}**: ${markdownText(answers.description)}`,
+      ),
+    );
+
+    // compose.yml: the project name (container and volume prefix) and the development database.
+    const database = answers.slug.replaceAll('-', '_');
+    for (const file of ['compose.yml', 'compose.prod.yml']) {
+      const text = tree.read(file);
+      if (text === undefined) continue;
+      const doc = parseDocument(text);
+      doc.set('name', answers.slug);
+      const url = doc.getIn(['services', 'app', 'environment', 'MONGODB_URL']);
+      if (typeof url === 'string') {
+        doc.setIn(
+          ['services', 'app', 'environment', 'MONGODB_URL'],
+          url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`),
+        );
+      }
+      tree.write(file, doc.toString());
+    }
+  },
+};

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { rootDir } from '../../src/core/paths.ts';
+import { project } from '../../src/project.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 
@@ -51,7 +52,10 @@ describe('npm run dev', () => {
     clearTimeout(timer);
     const output = dev.output();
     assert.match(output, /Could not start a local MongoDB/);
-    assert.match(output, /MONGODB_URL=mongodb:\/\/HOST:27017\/groundwork in \.env\.local/);
+    assert.ok(
+      output.includes(`MONGODB_URL=mongodb://HOST:27017/${project.slug} in .env.local`),
+      output,
+    );
     assert.match(output, /docker compose up -d mongo/);
     assert.match(output, /MONGOMS_SYSTEM_BINARY/);
   });

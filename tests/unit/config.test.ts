@@ -10,6 +10,7 @@ import {
   mask,
   maskedConfig,
 } from '../../src/core/config.ts';
+import { project } from '../../src/project.ts';
 
 function folder(files: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'config-test-'));
@@ -114,6 +115,9 @@ describe('config', () => {
       databaseName({ ...base, MONGODB_URL: 'mongodb://h1:1,h2:2/shop?tls=true' }),
       'shop',
     );
-    assert.equal(databaseName({ ...base, MONGODB_URL: 'mongodb://localhost:27017' }), 'groundwork');
+    assert.equal(
+      databaseName({ ...base, MONGODB_URL: 'mongodb://localhost:27017' }),
+      project.slug.replaceAll('-', '_'),
+    );
   });
 });

@@ -37,9 +37,10 @@ export function setUp(
   root: string,
   answers: Answers,
   options: RenderOptions,
-  onProgress?: Progress,
+  { onProgress, rerun = false }: { onProgress?: Progress; rerun?: boolean } = {},
 ): Change[] {
-  if (isConfigured(root)) throw new AlreadyConfiguredError();
+  // `rerun` renders over an already configured tree: the update flow and the idempotency test.
+  if (!rerun && isConfigured(root)) throw new AlreadyConfiguredError();
   const tree = renderInMemory(root, answers, options, setupCodemods, onProgress);
   const changes = tree.commit();
   format(

@@ -251,7 +251,7 @@ if (flags['dry-run']) {
       for (const file of files) cpSync(join(rootDir, file), join(scratch, side, file));
     }
     symlinkSync(join(rootDir, 'node_modules'), join(scratch, 'b', 'node_modules'));
-    setUp(join(scratch, 'b'), answers, options, progress);
+    setUp(join(scratch, 'b'), answers, options, { onProgress: progress });
     rmSync(join(scratch, 'b', 'node_modules'));
     try {
       execFileSync('git', ['diff', '--no-index', '--no-color', '--no-prefix', 'a', 'b'], {
@@ -267,7 +267,7 @@ if (flags['dry-run']) {
     rmSync(scratch, { recursive: true, force: true });
   }
 } else {
-  const changes = setUp(rootDir, answers, options, progress);
+  const changes = setUp(rootDir, answers, options, { onProgress: progress });
   console.error(
     `\nDone: ${changes.length} files changed. Next:\n` +
       '  npm install        # updates package-lock.json for the removed dependencies\n' +

@@ -46,6 +46,7 @@ const steps: Array<{ name: string; command: string; args: string[] }> = [
       `--test-reporter-destination=${join(results, 'node.xml')}`,
       'tests/**/*.test.ts',
       'src/**/*.test.ts',
+      'codemods/**/*.test.ts',
     ],
   },
   { name: 'browser (Playwright)', command: bin('playwright'), args: ['test'] },

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { copyProject } from '../tests/helpers/project-copy.ts';
+import { baseAnswers, renderOptions } from '../tests/setup/answers.ts';
+import type { Answers } from './answers.ts';
+import { readManifests } from './features.ts';
+import { setUp, setupCodemods } from './setup.ts';
+import { TEMPLATE_WORKFLOWS } from './state.ts';
+import { Tree } from './tree.ts';
+
+const copies: string[] = [];
+after(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
+// A fresh, unconfigured copy of this project (in a configured project too, so these tests keep
+// running after setup).
+function fresh() {
+  const dir = copyProject();
+  copies.push(dir);
+  writeFileSync(join(dir, '.template/state.json'), '{ "configured": false }\n');
+  return dir;
+}
+
+const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8');
+
+function snapshot(dir: string) {
+  const files = new Tree(dir).list().filter((p) => !p.startsWith('node_modules/'));
+  return Object.fromEntries(
+    files.map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+    ]),
+  );
+}
+
+async function importProject(dir: string) {
+  return (await import(`${join(dir, 'src/project.ts')}?${Math.random()}`)).project;
+}
+
+describe('setup codemods', () => {
+  test('rename: identity, package.json, README, AGENTS.md and compose', async () => {
+    const dir = fresh();
+    setUp(dir, baseAnswers, renderOptions);
+    const project = await importProject(dir);
+    assert.equal(project.name, 'Acme Portal');
+    assert.equal(project.slug, 'acme-portal');
+    assert.equal(project.description, 'The portal for Acme customers.');
+    assert.equal(project.organization, 'Acme Inc');
+    assert.equal(project.contactEmail, 'ops@acme.example');
+    assert.equal(project.domain, 'portal.acme.example');
+    assert.equal(project.repository, 'https://github.com/acme/portal');
+    const pkg = JSON.parse(read(dir, 'package.json'));
+    assert.equal(pkg.name, 'acme-portal');
+    assert.equal(pkg.description, 'The portal for Acme customers.');
+    assert.equal(pkg.author, 'Acme Inc <ops@acme.example>');
+    assert.equal(pkg.repository.url, 'git+https://github.com/acme/portal.git');
+    assert.match(read(dir, 'README.md'), /^# Acme Portal\n\nThe portal for Acme customers\.\n/);
+    assert.doesNotMatch(read(dir, 'README.md'), /template-only|Use this template/);
+    assert.match(
+      read(dir, 'AGENTS.md'),
+      /^This repository is \*\*Acme Portal\*\*: The portal for Acme customers\.$/m,
+    );
+    assert.match(read(dir, 'compose.yml'), /^name: acme-portal$/m);
+    assert.match(read(dir, 'compose.yml'), /MONGODB_URL: mongodb:\/\/mongo:27017\/acme_portal$/m);
+  });
+
+  test('languages: adds copies marked for translation, removes the unchosen, sets the default', async () => {
+    const dir = fresh();
+    const source = (await importProject(dir)).defaultLocale;
+    setUp(dir, { ...baseAnswers, languages: ['fr', 'ja'], defaultLanguage: 'fr' }, renderOptions);
+    const project = await importProject(dir);
+    assert.deepEqual(project.locales, ['fr', 'ja']);
+    assert.equal(project.defaultLocale, 'fr');
+    const folders = new Tree(dir).list('locales').map((p) => p.split('/')[1]);
+    assert.deepEqual([...new Set(folders)].sort(), ['fr', 'ja']);
+    for (const lang of ['fr', 'ja']) {
+      assert.match(
+        read(dir, `locales/${lang}/NEEDS_TRANSLATION.md`),
+        new RegExp(`copy of \`locales/${source}/\``),
+      );
+      const common = JSON.parse(read(dir, `locales/${lang}/common.json`));
+      assert.deepEqual(common.languages, { fr: 'Français', ja: '日本語' });
+      assert.equal(read(dir, `locales/${lang}/home.json`), read(dir, 'locales/fr/home.json'));
+    }
+  });
+
+  test('state: answers, lock and configured, template-only files gone, workflows untouched', () => {
+    const dir = fresh();
+    const changes = setUp(dir, baseAnswers, renderOptions);
+    assert.deepEqual(JSON.parse(read(dir, '.template/answers.json')), {
+      schemaVersion: 1,
+      answers: baseAnswers,
+    });
+    assert.deepEqual(JSON.parse(read(dir, '.template/lock.json')), {
+      templateRepository: renderOptions.templateRepository,
+      templateCommit: renderOptions.templateCommit,
+      templateVersion: JSON.parse(read(dir, 'package.json')).version,
+    });
+    assert.deepEqual(JSON.parse(read(dir, '.template/state.json')), { configured: true });
+    assert.ok(!new Tree(dir).exists('.github/ISSUE_TEMPLATE/setup.yml'));
+    assert.deepEqual(
+      changes.filter((c) => c.path.startsWith('.github/workflows/')),
+      [],
+      'the GitHub path never writes or deletes a workflow file',
+    );
+  });
+
+  test('the local CLI path deletes only the template-only workflows', () => {
+    const dir = fresh();
+    const changes = setUp(dir, baseAnswers, { ...renderOptions, deleteTemplateWorkflows: true });
+    const workflowChanges = changes.filter((c) => c.path.startsWith('.github/workflows/'));
+    for (const change of workflowChanges) {
+      assert.equal(change.type, 'delete');
+      assert.ok(TEMPLATE_WORKFLOWS.includes(change.path), change.path);
+    }
+  });
+
+  test('hostile values stay inert text: in code, JSON, YAML and Markdown', async () => {
+    const dir = fresh();
+    const hostile: Answers = {
+      ...baseAnswers,
+      name: '$(id) `rm -rf /` "; process.exit(1); // ${x} \' <script>',
+      description: 'Ünïcödé ✓ — it\'s "quoted" & <b>bold</b> \\ back',
+      organization: '${{ github.token }}',
+    };
+    setUp(dir, hostile, renderOptions);
+    const project = await importProject(dir);
+    assert.equal(project.name, hostile.name);
+    assert.equal(project.description, hostile.description);
+    assert.equal(project.organization, hostile.organization);
+    assert.equal(JSON.parse(read(dir, 'package.json')).description, hostile.description);
+    assert.deepEqual(JSON.parse(read(dir, '.template/answers.json')).answers, hostile);
+    assert.doesNotMatch(read(dir, 'README.md'), /<script>|<b>/);
+  });
+
+  test('deterministic and idempotent: same tree and answers give the same bytes, twice = once', () => {
+    const once = fresh();
+    const again = fresh();
+    setUp(once, baseAnswers, renderOptions);
+    setUp(again, baseAnswers, renderOptions);
+    assert.deepEqual(snapshot(again), snapshot(once), 'two renders are byte for byte equal');
+    // Running the whole setup a second time over its own output changes nothing.
+    setUp(again, baseAnswers, renderOptions, { rerun: true });
+    assert.deepEqual(snapshot(again), snapshot(once), 'twice = once');
+  });
+
+  test('a configured project is refused, and a failing codemod leaves the tree untouched', () => {
+    const dir = fresh();
+    const before = snapshot(dir);
+    const broken = { ...baseAnswers, features: ['no-such-feature'] };
+    writeFileSync(
+      join(dir, 'src/project.ts'),
+      read(dir, 'src/project.ts').replace(/\n\s*slug: .*\n/, '\n'),
+    );
+    const withoutSlug = snapshot(dir);
+    assert.throws(() => setUp(dir, broken, renderOptions), /slug/);
+    assert.deepEqual(snapshot(dir), withoutSlug, 'nothing was written');
+    assert.notDeepEqual(before, withoutSlug);
+
+    const configured = fresh();
+    setUp(configured, baseAnswers, renderOptions);
+    assert.throws(() => setUp(configured, baseAnswers, renderOptions), {
+      name: 'AlreadyConfiguredError',
+    });
+  });
+});
+
+describe('removing a feature', () => {
+  // A feature that touches everything a feature can touch, added to a fresh copy.
+  function withFeature() {
+    const dir = fresh();
+    const write = (path: string, text: string) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    };
+    write(
+      'src/features/widgets/feature.json',
+      JSON.stringify({
+        name: 'widgets',
+        label: 'Widgets (demo)',
+        removable: true,
+        paths: ['src/widgets-worker.ts'],
+        localeNamespaces: ['widgets'],
+        dependencies: ['yaml'],
+        scripts: ['widgets'],
+        composeServices: ['widget-worker'],
+        configKeys: ['SHUTDOWN_DELAY_MS'],
+      }),
+    );
+    write(
+      'src/features/widgets/index.ts',
+      "import { defineFeature } from '../../core/feature.ts';\nexport const widgets = defineFeature({ name: 'widgets' });\n",
+    );
+    write(
+      'src/widgets-worker.ts',
+      "import { widgets } from './features/widgets/index.ts';\nconsole.log(widgets);\n",
+    );
+    write('locales/en/widgets.json', '{ "title": "Widgets" }\n');
+    write('locales/es/widgets.json', '{ "title": "Widgets" }\n');
+    const index = read(dir, 'src/features/index.ts')
+      .replace(
+        "import { home } from './home/index.ts';",
+        "import { home } from './home/index.ts';\nimport { widgets } from './widgets/index.ts';",
+      )
+      .replace('[home]', '[home, widgets]');
+    write('src/features/index.ts', index);
+    const pkg = JSON.parse(read(dir, 'package.json'));
+    pkg.scripts.widgets = 'node src/widgets-worker.ts';
+    write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+    write(
+      'compose.yml',
+      read(dir, 'compose.yml')
+        .replace(
+          '\n  mongo:\n',
+          '\n  widget-worker:\n    image: busybox\n    depends_on: [mongo]\n\n  mongo:\n',
+        )
+        .replace(
+          '      mongo:\n        condition: service_healthy\n',
+          '      mongo:\n        condition: service_healthy\n      widget-worker:\n        condition: service_started\n',
+        ),
+    );
+    write(
+      'README.md',
+      `${read(dir, 'README.md')}\n<!-- feature:widgets -->\n## Widgets\n\nAbout widgets.\n<!-- /feature:widgets -->\n`,
+    );
+    return dir;
+  }
+
+  test('deletes its folder, paths, locales, registration, dependencies, scripts, services, config and docs', () => {
+    const dir = withFeature();
+    assert.ok(readManifests(new Tree(dir)).some((m) => m.name === 'widgets'));
+    setUp(dir, { ...baseAnswers, features: [] }, renderOptions);
+    const tree = new Tree(dir);
+    for (const gone of [
+      'src/features/widgets/index.ts',
+      'src/widgets-worker.ts',
+      'locales/en/widgets.json',
+      'locales/es/widgets.json',
+    ]) {
+      assert.ok(!tree.exists(gone), `${gone} is gone`);
+    }
+    assert.doesNotMatch(read(dir, 'src/features/index.ts'), /widgets/);
+    assert.match(read(dir, 'src/features/index.ts'), /\[home\]/);
+    const pkg = JSON.parse(read(dir, 'package.json'));
+    assert.equal(pkg.dependencies.yaml, undefined);
+    assert.equal(pkg.scripts.widgets, undefined);
+    assert.doesNotMatch(read(dir, 'compose.yml'), /widget-worker/);
+    assert.match(read(dir, 'compose.yml'), /^ {2}mongo:$/m, 'other services stay');
+    assert.doesNotMatch(read(dir, 'src/core/config.ts'), /SHUTDOWN_DELAY_MS/);
+    assert.match(read(dir, 'src/core/config.ts'), /SHUTDOWN_TIMEOUT_MS/);
+    assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets/);
+  });
+
+  test('keeps it when the answers keep it', () => {
+    const dir = withFeature();
+    setUp(dir, { ...baseAnswers, features: ['widgets'] }, renderOptions);
+    assert.match(read(dir, 'src/features/index.ts'), /widgets/);
+    assert.ok(new Tree(dir).exists('src/features/widgets/index.ts'));
+  });
+
+  test('refuses, writing nothing, when code outside the feature still imports it', () => {
+    const dir = withFeature();
+    writeFileSync(
+      join(dir, 'src/app-extra.ts'),
+      "export { widgets } from './features/widgets/index.ts';\n",
+    );
+    const before = snapshot(dir);
+    assert.throws(
+      () => setUp(dir, { ...baseAnswers, features: [] }, renderOptions),
+      /src\/app-extra\.ts imports/,
+    );
+    assert.deepEqual(snapshot(dir), before);
+  });
+});

@@ -1,0 +1,30 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tree } from '../../codemods/tree.ts';
+import { rootDir } from '../../src/core/paths.ts';
+
+/**
+ * Copies the project's files (what git tracks or would track) into a new temporary folder, with
+ * node_modules linked from this checkout except the packages in `without`, so a copy whose
+ * package.json dropped a dependency really cannot import it.
+ */
+export function copyProject({ without = [] as string[] } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'project-copy-'));
+  for (const file of new Tree(rootDir).list()) cpSync(join(rootDir, file), join(dir, file));
+  const source = join(rootDir, 'node_modules');
+  const target = join(dir, 'node_modules');
+  mkdirSync(target);
+  for (const entry of readdirSync(source)) {
+    if (entry.startsWith('@')) {
+      mkdirSync(join(target, entry));
+      for (const scoped of readdirSync(join(source, entry))) {
+        if (!without.includes(`${entry}/${scoped}`))
+          symlinkSync(join(source, entry, scoped), join(target, entry, scoped));
+      }
+    } else if (!without.includes(entry)) {
+      symlinkSync(join(source, entry), join(target, entry));
+    }
+  }
+  return dir;
+}

@@ -1,5 +1,5 @@
 import { parseIssue } from '@github/issue-parser';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { type FieldErrors, validateAnswers } from './answers.ts';
 import { type LanguageCode, languageCodes, languageLabel } from './languages.ts';
 import type { FeatureManifest } from './manifest.ts';
@@ -132,7 +132,23 @@ const codeOfLabel = (label: string): LanguageCode | undefined =>
  * text, required fields left empty (private repositories do not enforce `required`).
  */
 export function parseSetupIssue(body: string, formYaml: string, removable: FeatureManifest[]) {
-  const parsed = parseIssue(body.replace(/\r\n?/g, '\n'), formYaml);
+  const normalized = body.replace(/\r\n?/g, '\n');
+  const errors: FieldErrors = [];
+  // A heading that appears twice can only come from an edited body, and would let one field's
+  // value ("### Slug" typed into another field) overwrite another: refuse it, naming the field.
+  const labels = new Map<string, string>(
+    (parse(formYaml).body as Array<{ id?: string; attributes: { label?: string } }>)
+      .filter((field) => field.id && field.attributes.label)
+      .map((field) => [field.attributes.label as string, field.id as string]),
+  );
+  for (const [label, id] of labels) {
+    const count = normalized.split('\n').filter((line) => line.trim() === `### ${label}`).length;
+    const field =
+      (Object.keys(fieldIds) as Array<keyof typeof fieldIds>).find((k) => fieldIds[k] === id) ?? id;
+    if (count > 1)
+      errors.push({ field, message: `"### ${label}" appears ${count} times: keep one answer` });
+  }
+  const parsed = parseIssue(normalized, formYaml);
   const text = (id: string) => {
     const value = parsed[id];
     return typeof value === 'string' ? value : undefined;
@@ -141,7 +157,6 @@ export function parseSetupIssue(body: string, formYaml: string, removable: Featu
     const value = parsed[id];
     return Array.isArray(value) ? value : [];
   };
-  const errors: FieldErrors = [];
   const toCodes = (id: string, field: string) =>
     list(id).flatMap((label) => {
       const code = codeOfLabel(label);

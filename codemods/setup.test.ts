@@ -7,7 +7,7 @@ import { copyProject } from '../tests/helpers/project-copy.ts';
 import { baseAnswers, renderOptions } from '../tests/setup/answers.ts';
 import type { Answers } from './answers.ts';
 import { readManifests } from './features.ts';
-import { setUp, setupCodemods } from './setup.ts';
+import { setUp } from './setup.ts';
 import { TEMPLATE_WORKFLOWS } from './state.ts';
 import { Tree } from './tree.ts';
 

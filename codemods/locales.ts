@@ -24,14 +24,22 @@ export const locales: Codemod = {
       : templateDefault;
 
     for (const code of answers.languages) {
-      if (existing.has(code)) continue;
-      for (const path of tree.list(`locales/${source}`).filter((p) => p.endsWith('.json'))) {
+      if (code === source) continue;
+      // Every file the source language has and this one lacks (all of them for a new language).
+      const missing = tree
+        .list(`locales/${source}`)
+        .filter(
+          (p) =>
+            p.endsWith('.json') &&
+            !tree.exists(p.replace(`locales/${source}/`, `locales/${code}/`)),
+        );
+      if (missing.length === 0) continue;
+      for (const path of missing)
         tree.write(path.replace(`locales/${source}/`, `locales/${code}/`), tree.require(path));
-      }
       tree.write(
         `locales/${code}/${NOTE}`,
         `# ${languages[code]} (${code}) needs translating\n\n` +
-          `Every file in this folder is a copy of \`locales/${source}/\`, made when the project was set up.\n` +
+          `${missing.map((p) => `\`${p.split('/').pop()}\``).join(', ')} ${missing.length === 1 ? 'is a copy' : 'are copies'} of \`locales/${source}/\`, made when the project was set up.\n` +
           'Translate the values (never the keys), then delete this file.\n',
       );
     }

@@ -72,18 +72,23 @@ describe('setup codemods', () => {
 
   test('languages: adds copies marked for translation, removes the unchosen, sets the default', async () => {
     const dir = fresh();
-    const source = (await importProject(dir)).defaultLocale;
+    // New languages are copied from the chosen default when the tree has it, else from its own.
+    const had = (lang: string) => new Tree(dir).exists(`locales/${lang}/common.json`);
+    const source = had('fr') ? 'fr' : (await importProject(dir)).defaultLocale;
+    const newLanguages = ['fr', 'ja'].filter((lang) => !had(lang));
     setUp(dir, { ...baseAnswers, languages: ['fr', 'ja'], defaultLanguage: 'fr' }, renderOptions);
     const project = await importProject(dir);
     assert.deepEqual(project.locales, ['fr', 'ja']);
     assert.equal(project.defaultLocale, 'fr');
     const folders = new Tree(dir).list('locales').map((p) => p.split('/')[1]);
     assert.deepEqual([...new Set(folders)].sort(), ['fr', 'ja']);
-    for (const lang of ['fr', 'ja']) {
+    for (const lang of newLanguages) {
       assert.match(
         read(dir, `locales/${lang}/NEEDS_TRANSLATION.md`),
-        new RegExp(`copy of \`locales/${source}/\``),
+        new RegExp(`(is a copy|are copies) of \`locales/${source}/\``),
       );
+    }
+    for (const lang of ['fr', 'ja']) {
       const common = JSON.parse(read(dir, `locales/${lang}/common.json`));
       assert.deepEqual(common.languages, { fr: 'Français', ja: '日本語' });
       assert.equal(read(dir, `locales/${lang}/home.json`), read(dir, 'locales/fr/home.json'));
@@ -201,8 +206,8 @@ describe('removing a feature', () => {
       'src/widgets-worker.ts',
       "import { widgets } from './features/widgets/index.ts';\nconsole.log(widgets);\n",
     );
-    write('locales/en/widgets.json', '{ "title": "Widgets" }\n');
-    write('locales/es/widgets.json', '{ "title": "Widgets" }\n');
+    const languages = new Set(new Tree(dir).list('locales').map((p) => p.split('/')[1]));
+    for (const lang of languages) write(`locales/${lang}/widgets.json`, '{ "title": "Widgets" }\n');
     const index = read(dir, 'src/features/index.ts')
       .replace(
         "import { home } from './home/index.ts';",
@@ -235,14 +240,11 @@ describe('removing a feature', () => {
   test('deletes its folder, paths, locales, registration, dependencies, scripts, services, config and docs', () => {
     const dir = withFeature();
     assert.ok(readManifests(new Tree(dir)).some((m) => m.name === 'widgets'));
+    const localeFiles = new Tree(dir).list('locales').filter((p) => p.endsWith('/widgets.json'));
+    assert.ok(localeFiles.length > 0);
     setUp(dir, { ...baseAnswers, features: [] }, renderOptions);
     const tree = new Tree(dir);
-    for (const gone of [
-      'src/features/widgets/index.ts',
-      'src/widgets-worker.ts',
-      'locales/en/widgets.json',
-      'locales/es/widgets.json',
-    ]) {
+    for (const gone of ['src/features/widgets/index.ts', 'src/widgets-worker.ts', ...localeFiles]) {
       assert.ok(!tree.exists(gone), `${gone} is gone`);
     }
     assert.doesNotMatch(read(dir, 'src/features/index.ts'), /widgets/);

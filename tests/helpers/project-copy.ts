@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +7,8 @@ import { rootDir } from '../../src/core/paths.ts';
 
 /**
  * Copies the project's files (what git tracks or would track) into a new temporary folder, with
- * node_modules linked from this checkout except the packages in `without`, so a copy whose
- * package.json dropped a dependency really cannot import it.
+ * node_modules linked from this checkout except the packages in `without` (so a copy whose
+ * package.json dropped a dependency really cannot import it), as a fresh git repository.
  */
 export function copyProject({ without = [] as string[] } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'project-copy-'));
@@ -26,5 +27,7 @@ export function copyProject({ without = [] as string[] } = {}): string {
       symlinkSync(join(source, entry), join(target, entry));
     }
   }
+  // A repository, as every real project is (actionlint, for one, looks for it).
+  execFileSync('git', ['init', '-q'], { cwd: dir });
   return dir;
 }

@@ -1,0 +1,79 @@
+// What the workflow scripts share: the event (read from $GITHUB_EVENT_PATH, validated: no value of
+// it ever reaches a shell), the repository, an API client, and step outputs. Workflows run these
+// scripts; the scripts never receive event data as arguments.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { z } from 'zod';
+import { rootDir } from '../../src/core/paths.ts';
+
+export function readEvent<T extends z.ZodType>(schema: T): z.infer<T> {
+  const path = process.env.GITHUB_EVENT_PATH;
+  if (!path) throw new Error('GITHUB_EVENT_PATH is not set: run this from a workflow (or a test).');
+  return schema.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+export function repository() {
+  const [owner, repo] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
+  if (!owner || !repo) throw new Error('GITHUB_REPOSITORY is not set (owner/name).');
+  return { owner, repo };
+}
+
+export function api() {
+  const token = process.env.GITHUB_TOKEN;
+  if (!token) throw new Error('GITHUB_TOKEN is not set.');
+  return getOctokit(token);
+}
+
+export type Api = ReturnType<typeof api>;
+
+export const issueEventSchema = z.object({
+  action: z.string(),
+  issue: z.object({
+    number: z.number().int(),
+    state: z.string(),
+    body: z.string().nullable(),
+    user: z.object({ login: z.string() }),
+    labels: z.array(z.object({ name: z.string() })),
+  }),
+  repository: z.object({ is_template: z.boolean().optional(), default_branch: z.string() }),
+});
+
+export const { setOutput, info, warning } = core;
+
+/** Where the setup steps pass files to each other: $RUNNER_TEMP/setup in a workflow. */
+export function setupDir() {
+  const dir =
+    process.env.SETUP_DIR ??
+    (process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'setup') : join(rootDir, '.setup'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Whether an API error is an HTTP status (e.g. 404 for "not a collaborator"). */
+export const hasStatus = (error: unknown, status: number) =>
+  typeof error === 'object' && error !== null && 'status' in error && error.status === status;
+
+// Hidden markers let the scripts find their own issues and comments again (idempotency).
+export const markers = {
+  bootstrap: '<!-- groundwork:bootstrap -->',
+  errors: '<!-- groundwork:setup-errors -->',
+  summary: '<!-- groundwork:setup-summary -->',
+};
+
+/** Creates the bot comment carrying `marker`, or updates it when it exists already. */
+export async function upsertComment(github: Api, issue: number, marker: string, body: string) {
+  const { owner, repo } = repository();
+  const comments = await github.paginate(github.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: issue,
+    per_page: 100,
+  });
+  const existing = comments.find((c) => c.body?.includes(marker));
+  const text = `${marker}\n${body}`;
+  if (existing)
+    await github.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: text });
+  else await github.rest.issues.createComment({ owner, repo, issue_number: issue, body: text });
+}

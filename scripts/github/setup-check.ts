@@ -1,0 +1,87 @@
+// Setup workflow, first step (read-only): is this a setup issue we should act on, is its author an
+// administrator or maintainer (asked of the API: author_association is not reliable), and are the
+// answers valid? Writes answers.json or errors.md to $SETUP_DIR and sets the outputs
+// `allowed` and `valid`. Never writes to the repository or the issue.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removableFeatures } from '../../codemods/features.ts';
+import { fieldNames, parseSetupIssue, SETUP_FORM_PATH, SETUP_LABEL } from '../../codemods/form.ts';
+import { isConfigured } from '../../codemods/setup.ts';
+import { Tree } from '../../codemods/tree.ts';
+import { rootDir } from '../../src/core/paths.ts';
+import {
+  api,
+  hasStatus,
+  info,
+  issueEventSchema,
+  readEvent,
+  repository,
+  setOutput,
+  setupDir,
+} from './github.ts';
+
+const ALLOWED_ROLES = ['admin', 'maintain'];
+
+const event = readEvent(issueEventSchema);
+const dir = setupDir();
+
+function stop(reason: string): never {
+  info(reason);
+  setOutput('allowed', 'false');
+  setOutput('valid', 'false');
+  process.exit(0);
+}
+
+if (event.repository.is_template)
+  stop('This is the template itself: setup runs in repositories made from it.');
+if (!['opened', 'edited'].includes(event.action)) stop(`Nothing to do for "${event.action}".`);
+if (event.issue.state !== 'open') stop('The issue is closed.');
+if (!event.issue.labels.some((l) => l.name === SETUP_LABEL))
+  stop(`The issue has no "${SETUP_LABEL}" label.`);
+if (isConfigured(rootDir)) stop('The project is already set up.');
+
+const { owner, repo } = repository();
+const author = event.issue.user.login;
+let role = 'none';
+try {
+  const { data } = await api().rest.repos.getCollaboratorPermissionLevel({
+    owner,
+    repo,
+    username: author,
+  });
+  role = data.role_name ?? data.permission;
+} catch (error) {
+  if (!hasStatus(error, 404)) throw error;
+}
+if (!ALLOWED_ROLES.includes(role)) {
+  stop(
+    `@${author} is "${role}" here; only administrators and maintainers can set up the project. Nothing done.`,
+  );
+}
+setOutput('allowed', 'true');
+
+const tree = new Tree(rootDir);
+const result = parseSetupIssue(
+  event.issue.body ?? '',
+  readFileSync(join(rootDir, SETUP_FORM_PATH), 'utf8'),
+  removableFeatures(tree),
+);
+if (result.answers) {
+  writeFileSync(join(dir, 'answers.json'), `${JSON.stringify(result.answers, null, 2)}\n`);
+  setOutput('valid', 'true');
+  info(`Answers are valid: ${result.answers.name} (${result.answers.slug}).`);
+} else {
+  const lines = result.errors.map((e) => `- **${fieldNames[e.field] ?? e.field}**: ${e.message}`);
+  writeFileSync(
+    join(dir, 'errors.md'),
+    [
+      'The setup did not run: some answers need fixing. Edit this issue (the form text) and save; the setup',
+      'checks the answers again.',
+      '',
+      ...lines,
+      '',
+    ].join('\n'),
+  );
+  setOutput('valid', 'false');
+  info(`Answers are not valid:\n${lines.join('\n')}`);
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { rootDir } from '../src/core/paths.ts';
+import { type FormValues, issueBody } from '../tests/setup/issue-body.ts';
 import { removableFeatures } from './features.ts';
 import { fieldIds, parseSetupIssue, renderSetupForm, SETUP_FORM_PATH } from './form.ts';
 import { languageLabel } from './languages.ts';
@@ -42,35 +43,9 @@ const features: FeatureManifest[] = [
 const form = renderSetupForm(features);
 const formFields = parse(form).body.filter((f: { type: string }) => f.type !== 'markdown');
 
-type Values = Partial<Record<keyof typeof fieldIds, string | string[]>>;
-
-// The body GitHub writes for a submitted form: "### Label", a blank line, the value; empty inputs
-// as _No response_, empty dropdowns as _No response_ too, checkboxes as a task list.
-function body(values: Values, { eol = '\n', empty = '_No response_' } = {}) {
-  return formFields
-    .map(
-      (field: {
-        id: string;
-        type: string;
-        attributes: { label: string; options?: Array<{ label: string }> };
-      }) => {
-        const key = (Object.keys(fieldIds) as Array<keyof typeof fieldIds>).find(
-          (k) => fieldIds[k] === field.id,
-        ) as keyof typeof fieldIds;
-        const value = values[key];
-        let text: string;
-        if (field.type === 'checkboxes') {
-          const chosen = (value as string[] | undefined) ?? [];
-          text = (field.attributes.options ?? [])
-            .map((o) => `- [${chosen.includes(o.label) ? 'X' : ' '}] ${o.label}`)
-            .join(eol);
-        } else if (Array.isArray(value)) text = value.length > 0 ? value.join(', ') : empty;
-        else text = value === undefined || value === '' ? empty : value;
-        return `### ${field.attributes.label}${eol}${eol}${text}`;
-      },
-    )
-    .join(`${eol}${eol}`);
-}
+type Values = FormValues;
+const body = (values: Values, options?: Parameters<typeof issueBody>[2]) =>
+  issueBody(form, values, options);
 
 const valid: Values = {
   name: 'Acme Portal',

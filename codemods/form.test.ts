@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { rootDir } from '../src/core/paths.ts';
 import { type FormValues, issueBody } from '../tests/setup/issue-body.ts';
 import { removableFeatures } from './features.ts';
-import { fieldIds, parseSetupIssue, renderSetupForm, SETUP_FORM_PATH } from './form.ts';
+import { parseSetupIssue, renderSetupForm, SETUP_FORM_PATH } from './form.ts';
 import { languageLabel } from './languages.ts';
 import type { FeatureManifest } from './manifest.ts';
 import { Tree } from './tree.ts';

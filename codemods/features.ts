@@ -119,12 +119,12 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureMa
 
   // Markdown sections <!-- feature:name --> ... <!-- /feature:name -->, wherever they are.
   const section = new RegExp(
-    `\\n?<!-- feature:${name} -->[\\s\\S]*?<!-- /feature:${name} -->\\n?`,
+    `<!-- feature:${name} -->[\\s\\S]*?<!-- /feature:${name} -->\\n*`,
     'g',
   );
   for (const file of tree.list().filter((p) => p.endsWith('.md'))) {
     const text = tree.require(file);
-    if (text.includes(`<!-- feature:${name} -->`)) tree.write(file, text.replace(section, '\n'));
+    if (text.includes(`<!-- feature:${name} -->`)) tree.write(file, text.replace(section, ''));
   }
 }
 

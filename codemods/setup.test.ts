@@ -61,7 +61,7 @@ describe('setup codemods', () => {
     assert.equal(pkg.author, 'Acme Inc <ops@acme.example>');
     assert.equal(pkg.repository.url, 'git+https://github.com/acme/portal.git');
     assert.match(read(dir, 'README.md'), /^# Acme Portal\n\nThe portal for Acme customers\.\n/);
-    assert.doesNotMatch(read(dir, 'README.md'), /template-only|Use this template/);
+    assert.doesNotMatch(read(dir, 'README.md'), /<!-- template-only|Use this template|\n\n\n/);
     assert.match(
       read(dir, 'AGENTS.md'),
       /^This repository is \*\*Acme Portal\*\*: The portal for Acme customers\.$/m,
@@ -256,7 +256,7 @@ describe('removing a feature', () => {
     assert.match(read(dir, 'compose.yml'), /^ {2}mongo:$/m, 'other services stay');
     assert.doesNotMatch(read(dir, 'src/core/config.ts'), /SHUTDOWN_DELAY_MS/);
     assert.match(read(dir, 'src/core/config.ts'), /SHUTDOWN_TIMEOUT_MS/);
-    assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets/);
+    assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets|\n\n\n/);
   });
 
   test('keeps it when the answers keep it', () => {

@@ -33,7 +33,7 @@ export const state: Codemod = {
       if (!text.includes('<!-- template-only -->')) continue;
       tree.write(
         path,
-        text.replace(/\n?<!-- template-only -->[\s\S]*?<!-- \/template-only -->\n?/g, '\n'),
+        text.replace(/<!-- template-only -->[\s\S]*?<!-- \/template-only -->\n*/g, ''),
       );
     }
   },

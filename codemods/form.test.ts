@@ -8,38 +8,14 @@ import { type FormValues, issueBody } from '../tests/setup/issue-body.ts';
 import { removableFeatures } from './features.ts';
 import { parseSetupIssue, renderSetupForm, SETUP_FORM_PATH } from './form.ts';
 import { languageLabel } from './languages.ts';
-import type { FeatureManifest } from './manifest.ts';
+import { type FeatureManifest, featureManifestSchema } from './manifest.ts';
 import { Tree } from './tree.ts';
 
 // Two made-up removable features, so these tests do not depend on which features exist.
 const features: FeatureManifest[] = [
-  {
-    name: 'jobs',
-    label: 'Background jobs (Bull and Redis)',
-    description: '',
-    removable: true,
-    paths: [],
-    localeNamespaces: [],
-    dependencies: [],
-    devDependencies: [],
-    scripts: [],
-    composeServices: [],
-    configKeys: [],
-  },
-  {
-    name: 'magic-link',
-    label: 'Sign-in by email link',
-    description: '',
-    removable: true,
-    paths: [],
-    localeNamespaces: [],
-    dependencies: [],
-    devDependencies: [],
-    scripts: [],
-    composeServices: [],
-    configKeys: [],
-  },
-];
+  { name: 'jobs', label: 'Background jobs (Bull and Redis)' },
+  { name: 'magic-link', label: 'Sign-in by email link' },
+].map((f) => featureManifestSchema.parse({ ...f, removable: true }));
 const form = renderSetupForm(features);
 const formFields = parse(form).body.filter((f: { type: string }) => f.type !== 'markdown');
 

@@ -74,7 +74,7 @@ export const answersSchema = z
         ),
       ),
     features: z
-      .array(z.string())
+      .array(z.string(), expected('a list of feature names'))
       .refine((list) => new Set(list).size === list.length, 'lists a feature twice'),
     domain: domain.optional(),
     repository: z
@@ -126,3 +126,21 @@ export function validateAnswers(input: unknown, removableFeatures: string[]) {
   };
   return { answers };
 }
+
+/** A slug suggestion from any text: "Café Ñandú" -> "cafe-nandu". */
+export const slugify = (text: string) =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 39)
+    .replace(/-+$/, '');
+
+/** A name suggestion from a repository or folder name: "acme-portal" -> "Acme Portal". */
+export const titleFromSlug = (text: string) =>
+  text
+    .replace(/[-_]+/g, ' ')
+    .replace(/\b\w/g, (c) => c.toUpperCase())
+    .trim();

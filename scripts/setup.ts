@@ -6,7 +6,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Answers, answersSchema, validateAnswers } from '../codemods/answers.ts';
+import {
+  type Answers,
+  answersSchema,
+  slugify,
+  titleFromSlug,
+  validateAnswers,
+} from '../codemods/answers.ts';
 import { removableFeatures } from '../codemods/features.ts';
 import { fieldNames } from '../codemods/form.ts';
 import { type LanguageCode, languageCodes, languageLabel } from '../codemods/languages.ts';
@@ -118,13 +124,9 @@ function gitRemote(): { owner: string; repo: string } | undefined {
 }
 const remote = gitRemote();
 const folder = remote?.repo ?? basename(rootDir);
-const defaultSlug = folder
-  .toLowerCase()
-  .replace(/[^a-z0-9]+/g, '-')
-  .replace(/^[^a-z]+|-+$/g, '')
-  .slice(0, 39);
+const defaultSlug = slugify(folder);
 const defaults: Partial<Answers> = {
-  name: folder.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()),
+  name: titleFromSlug(folder),
   slug: defaultSlug || undefined,
   organization: remote?.owner,
   languages: ['en'],
@@ -154,6 +156,8 @@ async function ask(): Promise<Record<string, unknown>> {
     }
   };
   await text('name', 'Project name');
+  // The slug follows the name just given, unless the folder already had a usable one.
+  defaults.slug = slugify(String(answers.name)) || defaults.slug;
   await text('slug', 'Slug (package, database and container name)');
   await text('description', 'Description (one sentence)');
   await text('organization', 'Organisation or author');
@@ -179,7 +183,8 @@ async function ask(): Promise<Record<string, unknown>> {
             choices: chosen.map((code) => ({ name: languageLabel(code), value: code })),
           });
   }
-  if (answers.features === undefined && removable.length > 0) {
+  if (answers.features === undefined && removable.length === 0) answers.features = [];
+  if (answers.features === undefined) {
     answers.features = await checkbox({
       message: 'Optional features to keep',
       choices: removable.map((m) => ({

@@ -4,6 +4,7 @@
 // exists or the project is configured.
 
 import { z } from 'zod';
+import { slugify, titleFromSlug } from '../../codemods/answers.ts';
 import { fieldIds, SETUP_LABEL } from '../../codemods/form.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { rootDir } from '../../src/core/paths.ts';
@@ -45,12 +46,8 @@ if (event.repository.is_template) {
   if (open.some((issue) => issue.body?.includes(markers.bootstrap))) {
     info('The setup issue is open already.');
   } else {
-    const slug = repo
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^[^a-z]+|-+$/g, '')
-      .slice(0, 39);
-    const name = repo.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+    const slug = slugify(repo);
+    const name = titleFromSlug(repo);
     const form = new URL(`${event.repository.html_url}/issues/new`);
     form.searchParams.set('template', 'setup.yml');
     form.searchParams.set(fieldIds.name, name);

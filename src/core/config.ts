@@ -33,6 +33,38 @@ export const configSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional()
     .describe('MongoDB connection string, e.g. mongodb://127.0.0.1:27017/app.'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional()
+    .describe(
+      'Redis connection string, e.g. redis://127.0.0.1:6379 (rediss:// for TLS). The job queue ' +
+        'needs it in production.',
+    ),
+  JOBS_QUEUE: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, 'must be letters, digits, ".", "-" or "_"')
+    .default(project.slug)
+    .describe('Name of the job queue in Redis; apps that share a Redis need different names.'),
+  JOBS_CONCURRENCY: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1)
+    .max(1000)
+    .default(8)
+    .describe('How many jobs one worker process runs at the same time, 1-1000.'),
+  JOBS_LOCK_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(500)
+    .default(30_000)
+    .describe(
+      'How long a worker holds a job without renewing its lock (at least 500); a job whose ' +
+        'worker crashed runs again after about twice this.',
+    ),
+  WORKER_PORT: port
+    .default(3001)
+    .describe('TCP port of the worker process for /health and /metrics, 0-65535 (0 picks one).'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -136,6 +168,23 @@ export function loadConfig(options: LoadOptions = {}): Config {
     ]);
   }
   return config;
+}
+
+// For process entries: every problem, how to fix it, and exit code 78 (EX_CONFIG).
+export function exitWithConfigError(error: ConfigError): never {
+  console.error(
+    `${error.message}\n\nSet these in the environment, .env.local, .env or config.yml.`,
+  );
+  process.exit(78);
+}
+
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithConfigError(error);
+    throw error;
+  }
 }
 
 export function mask(key: string, value: unknown): unknown {

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 
-// A loopback TCP proxy in front of the test database, so a test can take the database "down" and
-// back "up", or slow, without owning the server process (works with FerretDB here and MongoDB in CI).
+// A loopback TCP proxy in front of a test service (MongoDB or Redis), so a test can take it "down"
+// and back "up", or slow, without owning the server process (works with FerretDB here and MongoDB
+// in CI).
 export async function startTcpProxy(targetUrl: string) {
   const target = new URL(targetUrl.replace(/^mongodb(\+srv)?:/, 'http:'));
   const sockets = new Set<Socket>();
@@ -29,7 +30,7 @@ export async function startTcpProxy(targetUrl: string) {
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    url: targetUrl.replace(/^(mongodb:\/\/)[^/?]+/, `$1127.0.0.1:${port}`),
+    url: targetUrl.replace(/^((?:mongodb|redis):\/\/)[^/?]+/, `$1127.0.0.1:${port}`),
     down() {
       up = false;
       for (const socket of sockets) socket.destroy();

@@ -4,8 +4,8 @@ import {
   type JobQueue,
   type JobRegistry,
   nextRun,
-  parsePayload,
   registeredJob,
+  storedPayload,
 } from './jobs.ts';
 import { jobMetrics, runJob } from './run-job.ts';
 
@@ -25,7 +25,7 @@ export function createInlineQueue(
     registry,
     async enqueue(job, payload) {
       const registered = registeredJob(registry, job);
-      return run(registered, parsePayload(job, payload));
+      return run(registered, storedPayload(job, payload));
     },
   };
   const services: AppServices = { ...base, jobs: queue };

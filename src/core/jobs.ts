@@ -86,22 +86,26 @@ export function createJobRegistry(definitions: JobDefinition[]): JobRegistry {
           `Job "${job.name}": schedule "${job.schedule.cron}" is not a cron expression (${(error as Error).message}).`,
         );
       }
-      parsePayload(job, job.schedule.payload);
+      validatePayload(job, job.schedule.payload);
     }
     registry.set(job.name, job);
   }
   return registry;
 }
 
-// The payload as it will be stored: validated, then through JSON, so that in-process runs see
-// exactly what a worker would (a Date becomes a string either way).
-export function parsePayload<Schema extends z.ZodType>(
+export function validatePayload<Schema extends z.ZodType>(
   job: JobDefinition<Schema>,
   payload: unknown,
 ): z.output<Schema> {
   const result = job.payload.safeParse(payload);
   if (!result.success) throw new JobPayloadError(job.name, result.error.issues);
-  return JSON.parse(JSON.stringify(result.data ?? null));
+  return result.data;
+}
+
+// The payload as it is stored: validated, then through JSON, so that the handler gets the same
+// in-process as from a worker (a Date is a string until the schema turns it back, z.coerce.date).
+export function storedPayload(job: JobDefinition, payload: unknown): unknown {
+  return JSON.parse(JSON.stringify(validatePayload(job, payload) ?? null));
 }
 
 // The registry's definition for a job passed to enqueue: a job must be registered (listed in its

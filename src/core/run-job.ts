@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { type JobContext, type JobDefinition, parsePayload } from './jobs.ts';
+import { type JobContext, type JobDefinition, validatePayload } from './jobs.ts';
 
 // Runs one attempt of a job wherever jobs run (the worker, or in-process without the queue), so
 // validation, logs and metrics are the same in both.
@@ -52,7 +52,7 @@ export async function runJob(
   const labels = { name: job.name };
   const started = performance.now();
   try {
-    await job.handler(parsePayload(job, data), context);
+    await job.handler(validatePayload(job, data), context);
     metrics.completed.inc(labels);
     context.log.info({ ms: Math.round(performance.now() - started) }, 'job completed');
   } catch (error) {

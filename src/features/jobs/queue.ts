@@ -7,8 +7,8 @@ import {
   type JobDefinition,
   type JobQueue,
   type JobRegistry,
-  parsePayload,
   registeredJob,
+  storedPayload,
 } from '../../core/jobs.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -61,7 +61,7 @@ export class BullJobQueue implements JobQueue {
 
   async enqueue(job: JobDefinition, payload: unknown): Promise<EnqueuedJob> {
     registeredJob(this.registry, job);
-    const data = parsePayload(job, payload);
+    const data = storedPayload(job, payload);
     const added = await this.queue.add(job.name, data, jobOptions(job));
     return { id: String(added.id) };
   }

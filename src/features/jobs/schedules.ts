@@ -1,5 +1,5 @@
 import type Bull from 'bull';
-import { type JobRegistry, parsePayload } from '../../core/jobs.ts';
+import { type JobRegistry, storedPayload } from '../../core/jobs.ts';
 import type { Logger } from '../../core/logger.ts';
 import { jobOptions } from './queue.ts';
 
@@ -24,7 +24,7 @@ export async function reconcileSchedules(queue: Bull.Queue, registry: JobRegistr
     }
   }
   for (const { job, schedule } of declared) {
-    await queue.add(job.name, parsePayload(job, schedule.payload), {
+    await queue.add(job.name, storedPayload(job, schedule.payload), {
       ...jobOptions(job),
       repeat: { cron: schedule.cron, tz: TZ },
     });

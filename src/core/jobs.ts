@@ -1,4 +1,4 @@
-import parser from 'cron-parser';
+import { Cron } from 'croner';
 import type { z } from 'zod';
 import type { AppServices } from './feature.ts';
 import type { Logger } from './logger.ts';
@@ -80,7 +80,7 @@ export function createJobRegistry(definitions: JobDefinition[]): JobRegistry {
     if (registry.has(job.name)) throw new Error(`Two jobs are named "${job.name}"; rename one.`);
     if (job.schedule) {
       try {
-        parser.parseExpression(job.schedule.cron, { utc: true });
+        nextRun(job.schedule.cron, new Date());
       } catch (error) {
         throw new Error(
           `Job "${job.name}": schedule "${job.schedule.cron}" is not a cron expression (${(error as Error).message}).`,
@@ -118,6 +118,9 @@ export function registeredJob(registry: JobRegistry, job: JobDefinition): JobDef
   return registered;
 }
 
-/** When the schedule next fires after `from`. */
-export const nextRun = (cron: string, from: Date) =>
-  parser.parseExpression(cron, { utc: true, currentDate: from }).next().getTime();
+/** When the schedule next fires after `from` (UTC; a fixed offset spares loading time zone data). */
+export function nextRun(cron: string, from: Date): number {
+  const next = new Cron(cron, { utcOffset: 0, paused: true }).nextRun(from);
+  if (!next) throw new Error(`"${cron}" never fires`);
+  return next.getTime();
+}

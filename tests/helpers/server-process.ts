@@ -26,7 +26,8 @@ export async function startServerProcess(
   });
   const logs: LogLine[] = [];
   let text = '';
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': by then the output has been read to the end.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   const port = new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {

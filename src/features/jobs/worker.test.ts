@@ -172,7 +172,11 @@ describe('the web process without REDIS_URL', () => {
         headers: { Accept: 'application/json' },
       });
       assert.equal(JSON.parse(posted.text).mode, 'inline');
-      assert.ok(server.logs.some((line) => line.msg === 'sample job ran'));
+      // The log line crosses a pipe; the response may arrive first.
+      await waitFor(
+        async () => server.logs.some((line) => line.msg === 'sample job ran'),
+        'the sample job to log',
+      );
     } finally {
       server.child.kill('SIGTERM');
       assert.equal(await server.exited, 0);

@@ -65,7 +65,9 @@ export class JobPayloadError extends Error {
   readonly job: string;
   readonly issues: z.core.$ZodIssue[];
   constructor(job: string, issues: z.core.$ZodIssue[]) {
-    const details = issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+    const details = issues.map(
+      (i) => `${i.path.map(String).join('.') || '(payload)'}: ${i.message}`,
+    );
     super(`Invalid payload for job "${job}": ${details.join('; ')}`);
     this.name = 'JobPayloadError';
     this.job = job;

@@ -94,7 +94,10 @@ export async function startWorker({
     async stop(timeoutMs) {
       lifecycle.draining = true;
       await queue.pause(true, true); // this worker only, without waiting for the active jobs
-      const finished = queue.whenCurrentJobsFinished().then(() => true);
+      const finished = queue.whenCurrentJobsFinished().then(
+        () => true,
+        () => false,
+      );
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);

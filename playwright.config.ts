@@ -55,6 +55,8 @@ export default defineConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       MONGODB_URL: mongodbUrl,
+      // The job queue (when REDIS_URL is set) gets its own name too, away from a development queue.
+      JOBS_QUEUE: `groundwork_e2e_${port}`,
     },
   },
 });

@@ -2,6 +2,7 @@ import './core/context.ts';
 import Router from '@koa/router';
 import Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
+import { createJobQueue } from './core/app-jobs.ts';
 import { loadAssets } from './core/assets.ts';
 import { compressResponses } from './core/compress.ts';
 import type { Config } from './core/config.ts';
@@ -44,7 +45,8 @@ export function createApp({
   const metrics = createMetrics();
   const assets = loadAssets();
   const translators = createTranslators(createI18n());
-  const services: AppServices = { config, db, logger, lifecycle, metrics };
+  const base = { config, db, logger, lifecycle, metrics };
+  const services: AppServices = { ...base, jobs: createJobQueue(base, features) };
 
   installRender(app, loadViews(), {
     project,

@@ -2,23 +2,11 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.ts';
 import { AssetsMissingError } from './core/assets.ts';
-import { ConfigError, databaseName, loadConfig } from './core/config.ts';
+import { ConfigError, databaseName, exitWithConfigError, loadConfigOrExit } from './core/config.ts';
 import { connectDatabase, ensureIndexes } from './core/db.ts';
 import { createLifecycle, shutdown } from './core/lifecycle.ts';
 import { createLogger } from './core/logger.ts';
 import { features } from './features/index.ts';
-
-function loadConfigOrExit() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(
-      `${error.message}\n\nSet these in the environment, .env.local, .env or config.yml.`,
-    );
-    process.exit(78); // EX_CONFIG
-  }
-}
 
 const config = loadConfigOrExit();
 const logger = createLogger(config);
@@ -53,11 +41,13 @@ let app: ReturnType<typeof createApp>;
 try {
   app = createApp({ config, db, logger, lifecycle });
 } catch (error) {
+  await db.close();
+  // A feature may refuse a configuration (the job queue without Redis in production).
+  if (error instanceof ConfigError) exitWithConfigError(error);
   logger.fatal(
     error instanceof AssetsMissingError ? error.message : { err: error },
     'cannot start',
   );
-  await db.close();
   process.exit(1);
 }
 

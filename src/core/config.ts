@@ -8,11 +8,12 @@ import { project } from '../project.ts';
 // One flat key space, named like environment variables, shared by every source: the same name works
 // in the environment, in .env files and in config.yml, so a setting is found by one grep.
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const port = z.coerce
+// Range checks carry their own message: without one, zod repeats the number's "must be a number".
+const wholeNumber = z.coerce
   .number({ error: 'must be a number' })
-  .int({ error: 'must be a whole number' })
-  .min(0)
-  .max(65535);
+  .int({ error: 'must be a whole number' });
+const atLeast = (min: number) => wholeNumber.min(min, `must be ${min} or more`);
+const port = atLeast(0).max(65535, 'must be 65535 or less');
 
 export const configSchema = z.object({
   NODE_ENV: z
@@ -33,20 +34,40 @@ export const configSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional()
     .describe('MongoDB connection string, e.g. mongodb://127.0.0.1:27017/app.'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional()
+    .describe(
+      'Redis connection string, e.g. redis://127.0.0.1:6379 (rediss:// for TLS). The job queue ' +
+        'needs it in production.',
+    ),
+  JOBS_QUEUE: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, 'must be letters, digits, ".", "-" or "_"')
+    .default(project.slug)
+    .describe('Name of the job queue in Redis; apps that share a Redis need different names.'),
+  JOBS_CONCURRENCY: atLeast(1)
+    .max(1000, 'must be 1000 or less')
+    .default(8)
+    .describe('How many jobs one worker process runs at the same time, 1-1000.'),
+  JOBS_LOCK_MS: atLeast(500)
+    .default(30_000)
+    .describe(
+      'How long a worker holds a job without renewing its lock (at least 500); a job whose ' +
+        'worker crashed runs again after about twice this.',
+    ),
+  WORKER_PORT: port
+    .default(3001)
+    .describe('TCP port of the worker process for /health and /metrics, 0-65535 (0 picks one).'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('Minimum log level.'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0)
+  SHUTDOWN_TIMEOUT_MS: atLeast(0)
     .default(10_000)
     .describe('How long in-flight requests may take to finish after SIGTERM.'),
-  SHUTDOWN_DELAY_MS: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be a whole number' })
-    .min(0)
+  SHUTDOWN_DELAY_MS: atLeast(0)
     .default(0)
     .describe(
       'After SIGTERM, keep serving this long with readiness at 503 so a load balancer can stop ' +
@@ -136,6 +157,23 @@ export function loadConfig(options: LoadOptions = {}): Config {
     ]);
   }
   return config;
+}
+
+// For process entries: every problem, how to fix it, and exit code 78 (EX_CONFIG).
+export function exitWithConfigError(error: ConfigError): never {
+  console.error(
+    `${error.message}\n\nSet these in the environment, .env.local, .env or config.yml.`,
+  );
+  process.exit(78);
+}
+
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithConfigError(error);
+    throw error;
+  }
 }
 
 export function mask(key: string, value: unknown): unknown {

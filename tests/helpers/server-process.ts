@@ -12,20 +12,22 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-// Runs `node src/server.ts` as its own process, as production does, and waits until it listens.
-// The port comes from the server's own "listening" log line (PORT=0 picks a free one).
+// Runs `node src/server.ts` (or another entry, such as the worker) as its own process, as
+// production does, and waits until it listens. The port comes from the process's own "listening"
+// log line (PORT=0 picks a free one).
 export async function startServerProcess(
   env: Record<string, string>,
-  cwd = rootDir,
+  { cwd = rootDir, entry = 'src/server.ts' } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
+  const child = spawn(process.execPath, [entry], {
     cwd,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
   let text = '';
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': by then the output has been read to the end.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   const port = new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -47,7 +49,7 @@ export async function startServerProcess(
       text += chunk;
     });
     exited.then((code) =>
-      reject(new Error(`server exited with ${code} before listening:\n${text}`)),
+      reject(new Error(`${entry} exited with ${code} before listening:\n${text}`)),
     );
   });
   const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -1,12 +1,13 @@
 import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
-// A loopback TCP proxy in front of the test database, so a test can take the database "down" and
-// back "up", or slow, without owning the server process (works with FerretDB here and MongoDB in CI).
+// A loopback TCP proxy in front of a test service (MongoDB or Redis), so a test can take it "down"
+// and back "up", or slow, without owning the server process (works with FerretDB here and MongoDB
+// in CI). Down refuses connections, as a stopped server does, rather than accepting and dropping
+// them (which some clients, ioredis among them, treat as a flapping connection).
 export async function startTcpProxy(targetUrl: string) {
   const target = new URL(targetUrl.replace(/^mongodb(\+srv)?:/, 'http:'));
   const sockets = new Set<Socket>();
-  let up = true;
   let delayMs = 0;
   // Constant per-chunk delays keep the byte order: timers of equal delay fire in order.
   const forward = (from: Socket, to: Socket) =>
@@ -14,8 +15,7 @@ export async function startTcpProxy(targetUrl: string) {
       if (delayMs === 0) to.write(chunk);
       else setTimeout(() => to.writable && to.write(chunk), delayMs);
     });
-  const server = createServer((client) => {
-    if (!up) return client.destroy();
+  const proxy = (client: Socket) => {
     const upstream = connect(Number(target.port || 27017), target.hostname);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -24,26 +24,31 @@ export async function startTcpProxy(targetUrl: string) {
     }
     forward(client, upstream);
     forward(upstream, client);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  };
+  const listen = async (port: number) => {
+    const server = createServer(proxy).listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return server;
+  };
+  let server: Server | undefined = await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
-    url: targetUrl.replace(/^(mongodb:\/\/)[^/?]+/, `$1127.0.0.1:${port}`),
-    down() {
-      up = false;
+    url: targetUrl.replace(/^((?:mongodb|redis):\/\/)[^/?]+/, `$1127.0.0.1:${port}`),
+    async down() {
+      const closing = server;
+      server = undefined;
       for (const socket of sockets) socket.destroy();
+      if (closing) await new Promise((resolve) => closing.close(resolve));
     },
-    up() {
-      up = true;
+    async up() {
+      server ??= await listen(port);
     },
     /** Delays every chunk in both directions from now on (0 turns it off). */
     slow(ms: number) {
       delayMs = ms;
     },
     close() {
-      this.down();
-      return new Promise((resolve) => server.close(resolve));
+      return this.down();
     },
   };
 }

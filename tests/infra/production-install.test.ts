@@ -129,7 +129,11 @@ test('the production image installs, starts, becomes ready and stops cleanly', {
   timeout: 15 * 60_000,
 }, async (t) => {
   const mongodbUrl = process.env.MONGODB_URL;
-  assert.ok(mongodbUrl, 'MONGODB_URL is not set: run `eval "$(scripts/services.sh env)"` first');
+  const redisUrl = process.env.REDIS_URL;
+  assert.ok(
+    mongodbUrl && redisUrl,
+    'MONGODB_URL or REDIS_URL is not set: run `eval "$(scripts/services.sh env)"` first',
+  );
   const stages = readDockerfile();
 
   const context = tempDir('groundwork-build-');
@@ -159,6 +163,8 @@ test('the production image installs, starts, becomes ready and stops cleanly', {
         /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
         '$1/groundwork_production_rehearsal',
       ),
+      // Production needs Redis while the job queue is enabled.
+      REDIS_URL: redisUrl,
     },
   });
   server.stdout?.on('data', (chunk) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startTestApp } from '../helpers/app.ts';
+import { requireEnv } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { defaultLocale, homeTitle, html, otherLocale, tr } from '../helpers/i18n.ts';
 
@@ -163,7 +164,10 @@ describe('HTTP surface', () => {
 describe('in production', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
   before(async () => {
-    app = await startTestApp({ env: { NODE_ENV: 'production' } });
+    // Production needs Redis while the job queue is enabled.
+    app = await startTestApp({
+      env: { NODE_ENV: 'production', REDIS_URL: requireEnv('REDIS_URL') },
+    });
   });
   after(() => app.close());
 

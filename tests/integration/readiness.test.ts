@@ -13,7 +13,7 @@ before(async () => {
   app = await startTestApp({ mongodbUrl: proxy.url });
 });
 after(async () => {
-  proxy.up();
+  await proxy.up();
   await app.close();
   await proxy.close();
 });
@@ -22,7 +22,7 @@ test('readiness follows the database: 200 up, 503 with the reason down, 200 agai
   const ready = await request(`${app.baseUrl}/health/ready`);
   assert.equal(ready.status, 200);
 
-  proxy.down();
+  await proxy.down();
   const down = await request(`${app.baseUrl}/health/ready`);
   assert.equal(down.status, 503);
   const body = JSON.parse(down.text);
@@ -33,7 +33,7 @@ test('readiness follows the database: 200 up, 503 with the reason down, 200 agai
   const live = await request(`${app.baseUrl}/health/live`);
   assert.equal(live.status, 200, 'liveness does no I/O and stays up');
 
-  proxy.up();
+  await proxy.up();
   let status = 0;
   for (let i = 0; i < 50 && status !== 200; i++) {
     status = (await request(`${app.baseUrl}/health/ready`)).status;

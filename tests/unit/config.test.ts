@@ -95,6 +95,29 @@ describe('config', () => {
     assert.match(problems.join('\n'), /MONGODB_URL .*must start with mongodb:\/\//);
   });
 
+  test('REDIS_URL must be a Redis connection string', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ cwd: folder({}), env: { REDIS_URL: 'localhost:6379' } }),
+    );
+    assert.match(problems.join('\n'), /REDIS_URL .*must start with redis:\/\/ or rediss:\/\//);
+    const password = 'redis://:s3cret@cache:6379/0';
+    assert.equal(mask('REDIS_URL', password), 'redis://:********@cache:6379/0');
+  });
+
+  test('a number out of range says the range, not "must be a number"', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        cwd: folder({}),
+        env: { PORT: '70000', SHUTDOWN_DELAY_MS: '-1' },
+      }),
+    );
+    assert.match(
+      problems.join('\n'),
+      /PORT \(got "70000" from environment\): must be 65535 or less/,
+    );
+    assert.match(problems.join('\n'), /SHUTDOWN_DELAY_MS .*: must be 0 or more/);
+  });
+
   test('passwords in URLs are masked wherever config is shown', () => {
     assert.equal(
       mask('MONGODB_URL', 'mongodb://app:s3cret@db1:27017,db2:27017/app?replicaSet=rs0'),

@@ -1,0 +1,23 @@
+import { cleanupJob } from './cleanup.ts';
+import type { AppServices, Feature } from './feature.ts';
+import { createInlineQueue } from './inline-jobs.ts';
+import { createJobRegistry, type JobQueue, type JobRegistry } from './jobs.ts';
+
+// Every job the app can run: the core's daily cleanup of what features declared `expiring`, and
+// each feature's own jobs. The web process and the worker build the same registry.
+export function appJobs(features: Feature[]): JobRegistry {
+  return createJobRegistry([
+    cleanupJob(features.flatMap((feature) => feature.expiring ?? [])),
+    ...features.flatMap((feature) => feature.jobs ?? []),
+  ]);
+}
+
+// services.jobs: the queue a feature supplies (the jobs feature: Bull on Redis), else in-process.
+export function createJobQueue(services: Omit<AppServices, 'jobs'>, features: Feature[]): JobQueue {
+  const registry = appJobs(features);
+  for (const feature of features) {
+    const queue = feature.jobQueue?.(services, registry);
+    if (queue) return queue;
+  }
+  return createInlineQueue(services, registry);
+}

@@ -1,0 +1,305 @@
+// The job queue on real Redis: the web app enqueues, a worker (here in the test's process; see
+// worker.test.ts for real worker processes) runs the jobs.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type Bull from 'bull';
+import { z } from 'zod';
+import { startTestApp } from '../../../tests/helpers/app.ts';
+import { requireEnv } from '../../../tests/helpers/env.ts';
+import { request } from '../../../tests/helpers/http.ts';
+import { startTcpProxy } from '../../../tests/helpers/tcp-proxy.ts';
+import { defineCollection } from '../../core/db.ts';
+import { type AppServices, defineFeature } from '../../core/feature.ts';
+import { defineJob, JobPayloadError } from '../../core/jobs.ts';
+import { home } from '../home/index.ts';
+import { features } from '../index.ts';
+import { sampleJob } from './sample-job.ts';
+import { dropQueue, inspectQueue, uniqueQueueName, waitFor, waitForState } from './testing.ts';
+import { startWorker, type Worker } from './worker.ts';
+
+const attemptTimes: number[] = [];
+const flaky = defineJob({
+  name: 'probe.flaky',
+  payload: z.object({ failures: z.number().int() }),
+  attempts: 3,
+  backoffMs: 100,
+  handler({ failures }, { attempt }) {
+    attemptTimes.push(Date.now());
+    if (attempt <= failures) throw new Error(`attempt ${attempt} failed`);
+  },
+});
+let smtpFixed = false;
+const sendMail = defineJob({
+  name: 'probe.send-mail',
+  payload: z.object({ to: z.email() }),
+  attempts: 2,
+  backoffMs: 10,
+  handler({ to }) {
+    if (!smtpFixed) throw new Error(`550 mailbox unavailable: ${to}`);
+  },
+});
+// Stands in for the auth feature's email: the same code, queued or in-process.
+type Sent = { to: string; jobId: string };
+const sent = defineCollection<Sent>('test_sent');
+const notify = defineJob({
+  name: 'probe.notify',
+  payload: z.object({ to: z.string() }),
+  async handler({ to }, { services, id }) {
+    await services.db.collection(sent).insertOne({ to, jobId: id });
+  },
+});
+
+let lastServices: AppServices | undefined;
+const probe = defineFeature({
+  name: 'probe',
+  jobs: [flaky, sendMail, notify],
+  // Roles do not exist yet: the test sets the user the way the auth feature's middleware will.
+  middleware: () => [
+    async (ctx, next) => {
+      const role = ctx.get('X-Test-Role');
+      if (role) (ctx.state as { user?: { role: string } }).user = { role };
+      await next();
+    },
+  ],
+  routes(_router, services) {
+    lastServices = services;
+  },
+});
+const withProbe = [...features, probe];
+
+// A test app with the probe feature, and the services the app handed to its features.
+async function startProbeApp(options: Parameters<typeof startTestApp>[0]) {
+  const app = await startTestApp({ features: withProbe, ...options });
+  return { app, services: lastServices as AppServices };
+}
+
+describe('the job queue on Redis', () => {
+  const queueName = uniqueQueueName();
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let services: AppServices;
+  let worker: Worker;
+  let queue: Bull.Queue;
+  before(async () => {
+    ({ app, services } = await startProbeApp({
+      env: { REDIS_URL: requireEnv('REDIS_URL'), JOBS_QUEUE: queueName },
+    }));
+    worker = await startWorker({
+      config: app.config,
+      db: app.db,
+      logger: app.logger,
+      features: withProbe,
+    });
+    queue = inspectQueue(queueName);
+  });
+  after(async () => {
+    await worker.stop(1_000);
+    await app.close();
+    await dropQueue(queue);
+  });
+
+  test('an invalid payload is refused at enqueue, naming the field, and nothing is queued', async () => {
+    const before = await queue.getJobCounts();
+    await assert.rejects(services.jobs.enqueue(sendMail, { to: 'not an address' }), (error) => {
+      assert.ok(error instanceof JobPayloadError);
+      assert.match(error.message, /^Invalid payload for job "probe\.send-mail": to: /);
+      return true;
+    });
+    assert.deepEqual(await queue.getJobCounts(), before);
+  });
+
+  test('a failing job is retried with exponential backoff, then completes', async () => {
+    attemptTimes.length = 0;
+    const { id } = await services.jobs.enqueue(flaky, { failures: 2 });
+    const job = await waitForState(queue, id, 'completed');
+    assert.equal(attemptTimes.length, 3);
+    const [first = 0, second = 0, third = 0] = attemptTimes;
+    assert.ok(second - first >= 100, `first retry after ${second - first} ms, backoff is 100`);
+    assert.ok(third - second >= 200, `second retry after ${third - second} ms, backoff doubles`);
+    assert.equal(job.stacktrace.length, 2, 'both failures are recorded');
+  });
+
+  test('attempts exhausted: kept as failed with the error, then retried or removed', async () => {
+    smtpFixed = false;
+    const { id } = await services.jobs.enqueue(sendMail, { to: 'ada@example.com' });
+    const failed = await waitForState(queue, id, 'failed');
+    assert.equal(failed.failedReason, '550 mailbox unavailable: ada@example.com');
+    assert.equal(failed.attemptsMade, 2);
+
+    // The dashboard's API (development: no admin needed) retries it once the cause is fixed...
+    smtpFixed = true;
+    const api = `${app.baseUrl}/admin/jobs/api/queues/${queueName}`;
+    const retry = await request(`${api}/${id}/retry`, { method: 'PUT' });
+    assert.equal(retry.status, 204, retry.text);
+    await waitForState(queue, id, 'completed');
+
+    // ...or removes it.
+    smtpFixed = false;
+    const other = await services.jobs.enqueue(sendMail, { to: 'bob@example.com' });
+    await waitForState(queue, other.id, 'failed');
+    const removed = await request(`${api}/${other.id}/clean`, { method: 'PUT' });
+    assert.equal(removed.status, 204, removed.text);
+    assert.equal(await queue.getJob(other.id), null);
+  });
+
+  test('a payload is validated again before the handler runs: a bad one fails at once', async () => {
+    const job = await queue.add('probe.flaky', { failures: 'many' }, { attempts: 3 });
+    const failed = await waitForState(queue, String(job.id), 'failed');
+    assert.match(failed.failedReason ?? '', /^Invalid payload for job "probe\.flaky": failures: /);
+    assert.equal(failed.attemptsMade, 1, 'a payload that does not fit is not retried');
+  });
+
+  test('a job this worker does not know fails with the reason', async () => {
+    const job = await queue.add('probe.from-the-future', {}, { attempts: 1 });
+    const failed = await waitForState(queue, String(job.id), 'failed');
+    assert.match(failed.failedReason ?? '', /no job named "probe\.from-the-future"/);
+  });
+
+  test('the worker counts and times jobs; the app shows queue depth per state', async () => {
+    const worked = await worker.services.metrics.registry.metrics();
+    assert.match(worked, /^jobs_completed_total\{name="probe\.flaky"\} 1$/m);
+    assert.match(worked, /^jobs_failed_total\{name="probe\.flaky"\} [2-9]$/m);
+    assert.match(worked, /^jobs_duration_seconds_count\{name="probe\.flaky"\} [3-9]$/m);
+    const scraped = (await request(`${app.baseUrl}/metrics`)).text;
+    const depth = (state: string) =>
+      Number(
+        scraped.match(
+          new RegExp(`^jobs_queue_depth\\{queue="${queueName}",state="${state}"\\} (\\d+)$`, 'm'),
+        )?.[1],
+      );
+    assert.ok(depth('failed') >= 2, scraped);
+    assert.ok(depth('completed') >= 2, scraped);
+    assert.equal(depth('waiting'), 0);
+  });
+
+  test('readiness includes Redis', async () => {
+    const ready = JSON.parse((await request(`${app.baseUrl}/health/ready`)).text);
+    assert.deepEqual(Object.keys(ready.checks).sort(), ['mongodb', 'redis']);
+    assert.equal(ready.checks.redis.ok, true);
+  });
+
+  test('the same feature code is queued with the jobs feature and runs inline without it', async () => {
+    const queued = await services.jobs.enqueue(notify, { to: 'queued@example.com' });
+    assert.match(queued.id, /^\d+$/, 'a Bull job id');
+    await waitForState(queue, queued.id, 'completed');
+    const viaWorker = await app.db.collection(sent).findOne({ to: 'queued@example.com' });
+    assert.equal(viaWorker?.jobId, queued.id);
+
+    // The app as it is once the jobs feature is removed: the same enqueue, in-process.
+    const bare = await startProbeApp({
+      features: [home, probe],
+      env: { REDIS_URL: requireEnv('REDIS_URL') },
+    });
+    try {
+      assert.equal(bare.services.jobs.mode, 'inline');
+      const inline = await bare.services.jobs.enqueue(notify, { to: 'inline@example.com' });
+      const direct = await bare.app.db.collection(sent).findOne({ to: 'inline@example.com' });
+      assert.equal(direct?.jobId, inline.id, 'done by the time enqueue resolved');
+    } finally {
+      await bare.app.close();
+    }
+  });
+
+  test('/debug/jobs lists the queue and enqueues the sample job', async () => {
+    const page = JSON.parse(
+      (await request(`${app.baseUrl}/debug/jobs`, { headers: { Accept: 'application/json' } }))
+        .text,
+    );
+    assert.equal(page.mode, 'queue');
+    assert.equal(page.queue, queueName);
+    assert.equal(typeof page.counts.failed, 'number');
+    assert.ok(page.jobs.some((job: { name: string }) => job.name === sampleJob.name));
+    const posted = await request(`${app.baseUrl}/debug/jobs`, {
+      method: 'POST',
+      headers: { Accept: 'application/json' },
+    });
+    assert.equal(posted.status, 201);
+    const { id } = JSON.parse(posted.text);
+    const job = await waitForState(queue, id, 'completed');
+    assert.equal(job.name, sampleJob.name);
+  });
+});
+
+describe('the dashboard in production', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  before(async () => {
+    ({ app } = await startProbeApp({
+      env: {
+        NODE_ENV: 'production',
+        REDIS_URL: requireEnv('REDIS_URL'),
+        JOBS_QUEUE: uniqueQueueName(),
+      },
+    }));
+  });
+  after(() => app.close());
+
+  for (const [who, headers] of [
+    ['anonymous visitors', {}],
+    ['signed-in non-admins', { 'X-Test-Role': 'member' }],
+  ] as const) {
+    test(`is forbidden to ${who}, page and API alike`, async () => {
+      for (const path of ['/admin/jobs', '/admin/jobs/api/queues']) {
+        const res = await request(`${app.baseUrl}${path}`, {
+          headers: { Accept: 'application/json', ...headers },
+        });
+        assert.equal(res.status, 403, path);
+        assert.doesNotMatch(res.text, /test_jobs_/);
+      }
+      const retry = await request(`${app.baseUrl}/admin/jobs/api/queues/x/1/retry`, {
+        method: 'PUT',
+        headers,
+      });
+      assert.equal(retry.status, 403);
+    });
+  }
+
+  test('opens for admins', async () => {
+    const headers = { 'X-Test-Role': 'admin' };
+    const page = await request(`${app.baseUrl}/admin/jobs`, { headers });
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<base href="\/admin\/jobs\/"/);
+    const api = await request(`${app.baseUrl}/admin/jobs/api/queues`, { headers });
+    assert.equal(JSON.parse(api.text).queues[0].name, app.config.JOBS_QUEUE);
+  });
+
+  test('/debug/jobs does not exist', async () => {
+    for (const method of ['GET', 'POST']) {
+      const res = await request(`${app.baseUrl}/debug/jobs`, { method });
+      assert.equal(res.status, 404, method);
+    }
+  });
+});
+
+describe('readiness with Redis down', () => {
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let services: AppServices;
+  before(async () => {
+    proxy = await startTcpProxy(requireEnv('REDIS_URL'));
+    ({ app, services } = await startProbeApp({
+      env: { REDIS_URL: proxy.url, JOBS_QUEUE: uniqueQueueName() },
+    }));
+  });
+  after(async () => {
+    await proxy.up();
+    await app.close();
+    await proxy.close();
+  });
+
+  test('503 naming Redis while it is down, an enqueue fails fast, ready again after', async () => {
+    const ready = () => request(`${app.baseUrl}/health/ready`);
+    assert.equal(await waitFor(async () => (await ready()).status === 200, 'ready'), true);
+    await proxy.down();
+    const down = await ready();
+    assert.equal(down.status, 503);
+    const body = JSON.parse(down.text);
+    assert.equal(body.checks.redis.ok, false);
+    assert.equal(body.checks.mongodb.ok, true);
+
+    const started = Date.now();
+    await assert.rejects(services.jobs.enqueue(sampleJob, { message: 'lost?' }));
+    assert.ok(Date.now() - started < 5_000, 'the caller hears of it within seconds');
+
+    await proxy.up();
+    await waitFor(async () => (await ready()).status === 200, 'ready again', 10_000);
+  });
+});

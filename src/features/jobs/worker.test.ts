@@ -1,0 +1,185 @@
+// Real worker processes (`node src/worker.ts`), stopped the ways production stops them: SIGKILL
+// (a crash, an OOM kill) and SIGTERM (a deploy), against the real Redis.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Bull from 'bull';
+import { requireEnv, withDatabase } from '../../../tests/helpers/env.ts';
+import { request } from '../../../tests/helpers/http.ts';
+import { type ServerProcess, startServerProcess } from '../../../tests/helpers/server-process.ts';
+import { appJobs } from '../../core/app-jobs.ts';
+import { CLEANUP_JOB } from '../../core/cleanup.ts';
+import { features } from '../index.ts';
+import { BullJobQueue } from './queue.ts';
+import { sampleJob } from './sample-job.ts';
+import { dropQueue, inspectQueue, uniqueQueueName, waitFor, waitForState } from './testing.ts';
+
+const mongodbUrl = () =>
+  withDatabase(requireEnv('MONGODB_URL'), `test_${randomBytes(5).toString('hex')}`);
+
+describe('the worker process', () => {
+  const queueName = uniqueQueueName();
+  const env = {
+    MONGODB_URL: mongodbUrl(),
+    REDIS_URL: requireEnv('REDIS_URL'),
+    JOBS_QUEUE: queueName,
+    JOBS_CONCURRENCY: '2',
+    // Short locks, so that a crashed worker's jobs are picked up again within seconds.
+    JOBS_LOCK_MS: '1000',
+    WORKER_PORT: '0',
+  };
+  const startWorkerProcess = (extra: Record<string, string> = {}) =>
+    startServerProcess({ ...env, ...extra }, { entry: 'src/worker.ts' });
+  const stopped = async (worker: ServerProcess) => {
+    worker.child.kill('SIGTERM');
+    return worker.exited;
+  };
+  let queue: Bull.Queue;
+  let jobs: BullJobQueue;
+  const enqueueSample = async (delayMs: number) =>
+    (await jobs.enqueue(sampleJob, { message: 'from the test', delayMs })).id;
+  const activeCount = async () => (await queue.getJobCounts()).active;
+
+  before(() => {
+    queue = inspectQueue(queueName);
+    jobs = new BullJobQueue(queue, appJobs(features));
+  });
+  after(() => dropQueue(queue));
+
+  test('killed mid-job (SIGKILL): after a restart every job completes, nothing is lost', async () => {
+    const ids = [
+      await enqueueSample(1_500),
+      await enqueueSample(1_500),
+      await enqueueSample(1_500),
+    ];
+    const first = await startWorkerProcess();
+    await waitFor(async () => (await activeCount()) === 2, 'two jobs to be running');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const running = await queue.getActive();
+    assert.equal(running.length, 2, 'the killed worker left two jobs half done');
+
+    const second = await startWorkerProcess();
+    for (const id of ids) await waitForState(queue, id, 'completed');
+    for (const job of running) {
+      assert.ok(
+        second.logs.some((line) => line.msg?.startsWith('job stalled') && line.jobId === job.id),
+        `job ${job.id} was recovered as stalled:\n${second.output()}`,
+      );
+    }
+    assert.equal(await stopped(second), 0);
+  });
+
+  test('SIGTERM while a job runs: it stops taking jobs, finishes the one it has, exits 0', async () => {
+    const worker = await startWorkerProcess({ SHUTDOWN_TIMEOUT_MS: '10000' });
+    const ready = await request(`${worker.baseUrl}/health/ready`);
+    assert.deepEqual(Object.keys(JSON.parse(ready.text).checks).sort(), ['mongodb', 'redis']);
+    const running = await enqueueSample(2_000);
+    await waitForState(queue, running, 'active');
+    worker.child.kill('SIGTERM');
+    await waitFor(
+      async () => worker.logs.some((line) => line.msg?.startsWith('shutting down')),
+      'the shutdown to start',
+    );
+    // Bull aborts the worker's blocking fetch within 500 ms; a job arriving before that may still
+    // be taken (and finished). After it, none is.
+    await sleep(700);
+    const later = await enqueueSample(0);
+
+    assert.equal(await worker.exited, 0);
+    await waitForState(queue, running, 'completed');
+    assert.equal(await (await queue.getJob(later))?.getState(), 'waiting', 'no new job was taken');
+    const stop = worker.logs.find((line) => line.msg === 'stopped');
+    assert.deepEqual(
+      { clean: stop?.clean, returned: stop?.returned },
+      { clean: true, returned: [] },
+    );
+
+    const next = await startWorkerProcess();
+    await waitForState(queue, later, 'completed');
+    assert.equal(await stopped(next), 0);
+  });
+
+  test('SIGTERM past SHUTDOWN_TIMEOUT_MS: the job goes back to the queue, exit 0', async () => {
+    const worker = await startWorkerProcess({ SHUTDOWN_TIMEOUT_MS: '300' });
+    const id = await enqueueSample(4_000);
+    await waitForState(queue, id, 'active');
+    const started = Date.now();
+    assert.equal(await stopped(worker), 0);
+    assert.ok(Date.now() - started < 3_000, 'the timeout bounds the shutdown');
+    const stop = worker.logs.find((line) => line.msg === 'stopped');
+    assert.deepEqual(
+      { clean: stop?.clean, returned: stop?.returned },
+      { clean: false, returned: [id] },
+    );
+
+    const next = await startWorkerProcess();
+    await waitForState(queue, id, 'completed');
+    assert.equal(await stopped(next), 0);
+  });
+
+  test('schedules are reconciled at start: no duplicates after restarts, stale ones removed', async () => {
+    // What an older release might have left: the cleanup at another time.
+    await queue.add(CLEANUP_JOB, {}, { repeat: { cron: '0 4 * * *', tz: 'UTC' } });
+    for (let i = 0; i < 3; i++) assert.equal(await stopped(await startWorkerProcess()), 0);
+
+    const schedules = await queue.getRepeatableJobs();
+    assert.deepEqual(
+      schedules.map(({ name, cron, tz }) => ({ name, cron, tz })),
+      [{ name: CLEANUP_JOB, cron: '30 3 * * *', tz: 'UTC' }],
+    );
+    const pending = (await queue.getDelayed()).filter((job) => job.name === CLEANUP_JOB);
+    assert.equal(pending.length, 1, 'one next run, not one per start');
+  });
+
+  test('without REDIS_URL the worker refuses to start, saying what to set', async () => {
+    await assert.rejects(startWorkerProcess({ REDIS_URL: '' }), (error: Error) => {
+      assert.match(error.message, /exited with 78/);
+      assert.match(error.message, /REDIS_URL: the worker needs it/);
+      return true;
+    });
+  });
+});
+
+describe('the web process without REDIS_URL', () => {
+  test('production refuses to start while the job queue is enabled', async () => {
+    await assert.rejects(
+      startServerProcess({ NODE_ENV: 'production', MONGODB_URL: mongodbUrl(), REDIS_URL: '' }),
+      (error: Error) => {
+        assert.match(error.message, /exited with 78/);
+        assert.match(error.message, /REDIS_URL: required when NODE_ENV=production/);
+        return true;
+      },
+    );
+  });
+
+  test('development runs jobs in-process and says so', async () => {
+    const server = await startServerProcess({
+      NODE_ENV: 'development',
+      MONGODB_URL: mongodbUrl(),
+      REDIS_URL: '',
+    });
+    try {
+      assert.ok(
+        server.logs.some((line) =>
+          line.msg?.startsWith('REDIS_URL is not set: jobs run in-process'),
+        ),
+        server.output(),
+      );
+      const posted = await request(`${server.baseUrl}/debug/jobs`, {
+        method: 'POST',
+        headers: { Accept: 'application/json' },
+      });
+      assert.equal(JSON.parse(posted.text).mode, 'inline');
+      // The log line crosses a pipe; the response may arrive first.
+      await waitFor(
+        async () => server.logs.some((line) => line.msg === 'sample job ran'),
+        'the sample job to log',
+      );
+    } finally {
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+    }
+  });
+});

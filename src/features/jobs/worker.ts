@@ -1,0 +1,121 @@
+import Router from '@koa/router';
+import type Bull from 'bull';
+import Koa from 'koa';
+import packageJson from '../../../package.json' with { type: 'json' };
+import { appJobs } from '../../core/app-jobs.ts';
+import type { Config } from '../../core/config.ts';
+import type { Database } from '../../core/db.ts';
+import type { AppServices, Feature } from '../../core/feature.ts';
+import { healthRoutes } from '../../core/health.ts';
+import { JobPayloadError } from '../../core/jobs.ts';
+import { closeAll, createLifecycle } from '../../core/lifecycle.ts';
+import type { Logger } from '../../core/logger.ts';
+import { createMetrics } from '../../core/metrics.ts';
+import { jobMetrics, runJob } from '../../core/run-job.ts';
+import { queueDepthMetric } from './metrics.ts';
+import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
+import { reconcileSchedules } from './schedules.ts';
+
+export type WorkerOptions = { config: Config; db: Database; logger: Logger; features: Feature[] };
+
+export type Worker = {
+  services: AppServices;
+  queue: Bull.Queue;
+  /** /health/live, /health/ready and /metrics, for the worker's own port. */
+  probes: Koa;
+  /** Stops taking jobs, lets the active ones finish for up to timeoutMs, returns the others to
+   * the queue, then closes Redis. `clean` is false when some had to be returned. */
+  stop(timeoutMs: number): Promise<{ clean: boolean; returned: string[] }>;
+};
+
+// Runs every job the features define, from the app's Bull queue, `JOBS_CONCURRENCY` at a time.
+export async function startWorker({
+  config,
+  db,
+  logger,
+  features,
+}: WorkerOptions): Promise<Worker> {
+  const registry = appJobs(features);
+  const queue = openQueue(config, { failFast: false });
+  queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
+  queue.on('stalled', (job: Bull.Job) =>
+    logger.warn({ job: job.name, jobId: job.id }, 'job stalled (its worker stopped): queued again'),
+  );
+  const lifecycle = createLifecycle();
+  const metrics = createMetrics();
+  const jobs = new BullJobQueue(queue, registry);
+  const services: AppServices = { config, db, logger, lifecycle, metrics, jobs };
+  const counters = jobMetrics(metrics.registry);
+  queueDepthMetric(metrics.registry, queue);
+  await reconcileSchedules(queue, registry, logger);
+
+  const active = new Map<string, Bull.Job>();
+  const processing = queue.process('*', config.JOBS_CONCURRENCY, async (job: Bull.Job) => {
+    const id = String(job.id);
+    const attempt = job.attemptsMade + 1;
+    const definition = registry.get(job.name);
+    if (!definition) {
+      throw new Error(`This worker has no job named "${job.name}": is it older than the web app?`);
+    }
+    active.set(id, job);
+    try {
+      const log = logger.child({ job: job.name, jobId: id, attempt });
+      await runJob(definition, job.data, { id, attempt, log, services }, counters);
+    } catch (error) {
+      if (error instanceof JobPayloadError) job.discard(); // it will never fit: no retries
+      throw error;
+    } finally {
+      active.delete(id);
+    }
+  });
+  processing.catch((error) => logger.error({ err: error }, 'the worker stopped processing'));
+  logger.info(
+    { queue: queue.name, concurrency: config.JOBS_CONCURRENCY, jobs: [...registry.keys()] },
+    'worker started',
+  );
+
+  const checks = [
+    { name: 'redis', check: () => pingRedis(queue) },
+    { name: 'mongodb', check: () => db.ping() },
+  ];
+  const probes = new Koa();
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  probes.use(healthRoutes(lifecycle, checks, packageJson.version).routes());
+  probes.use(router.routes());
+
+  return {
+    services,
+    queue,
+    probes,
+    async stop(timeoutMs) {
+      lifecycle.draining = true;
+      await queue.pause(true, true); // this worker only, without waiting for the active jobs
+      const finished = queue.whenCurrentJobsFinished().then(
+        () => true,
+        () => false,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const clean = await Promise.race([finished, late]);
+      clearTimeout(timer);
+      // Without its lock, the next stalled-job check (of any worker) puts the job back in line.
+      const returned = [...active.values()];
+      await Promise.all(returned.map((job) => job.releaseLock().catch(() => {})));
+      if (returned.length > 0) {
+        logger.warn(
+          { jobs: returned.map((job) => ({ name: job.name, id: job.id })), timeoutMs },
+          'jobs still running at the shutdown timeout were returned to the queue',
+        );
+      }
+      await queue.close(true);
+      await closeAll(lifecycle, logger);
+      return { clean, returned: returned.map((job) => String(job.id)) };
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
 // Browser tests run against the real server process (`node src/server.ts`) and a real database.
@@ -10,6 +11,14 @@ const mongodbUrl = (process.env.MONGODB_URL ?? '').replace(
   `$1/groundwork_e2e_${port}`,
 );
 const chromium = process.env.CHROMIUM_PATH;
+// A real OpenID Connect provider on the next port, for the OAuth sign-in tests.
+const oidcPort = port + 1;
+const oidcIssuer = `http://127.0.0.1:${oidcPort}`;
+// With Redis, jobs (email among them) go through the queue: a worker runs them, as in production.
+// Without the jobs feature (src/worker.ts removed) or Redis, they run in the server.
+const jobQueue = `groundwork_e2e_${port}`;
+const worker = Boolean(process.env.REDIS_URL) && existsSync('src/worker.ts');
+const workerPort = port + 2;
 
 export default defineConfig({
   // Feature folders carry their own browser tests, so removing a feature removes them too.
@@ -44,19 +53,52 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: 'node src/server.ts',
-    url: `${baseURL}/health/ready`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      MONGODB_URL: mongodbUrl,
-      // The job queue (when REDIS_URL is set) gets its own name too, away from a development queue.
-      JOBS_QUEUE: `groundwork_e2e_${port}`,
+  webServer: [
+    {
+      command: 'node tests/e2e/oidc-server.ts',
+      url: `${oidcIssuer}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: baseURL },
     },
-  },
+    {
+      command: 'node src/server.ts',
+      url: `${baseURL}/health/ready`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        MONGODB_URL: mongodbUrl,
+        // Browser tests send their own X-Forwarded-For, so per-IP sign-in limits (which outlive a
+        // run in Redis or MongoDB) do not carry over from one run to the next.
+        TRUST_PROXY: 'true',
+        // The job queue (when REDIS_URL is set) gets its own name too, away from a development queue.
+        JOBS_QUEUE: jobQueue,
+        GOOGLE_CLIENT_ID: 'groundwork-e2e',
+        GOOGLE_CLIENT_SECRET: 'groundwork-e2e-secret',
+        GOOGLE_ISSUER: oidcIssuer,
+      },
+    },
+    ...(worker
+      ? [
+          {
+            command: 'node src/worker.ts',
+            url: `http://127.0.0.1:${workerPort}/health/ready`,
+            reuseExistingServer: false,
+            timeout: 30_000,
+            env: {
+              HOST: '127.0.0.1',
+              WORKER_PORT: String(workerPort),
+              NODE_ENV: 'test',
+              LOG_LEVEL: 'warn',
+              MONGODB_URL: mongodbUrl,
+              JOBS_QUEUE: jobQueue,
+            },
+          },
+        ]
+      : []),
+  ],
 });

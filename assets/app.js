@@ -15,3 +15,10 @@ document.addEventListener('click', (event) => {
   document.cookie = `theme=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
   button.setAttribute('aria-pressed', String(next === 'dark'));
 });
+
+// CSRF: signed-in pages carry the token in <meta name="csrf-token">; every HTMX request sends it
+// as a header, so buttons with hx-post/hx-delete outside a form are accepted too.
+document.addEventListener('htmx:configRequest', (event) => {
+  const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content');
+  if (token) event.detail.headers['X-CSRF-Token'] = token;
+});

@@ -213,7 +213,7 @@ describe('removing a feature', () => {
         "import { home } from './home/index.ts';",
         "import { home } from './home/index.ts';\nimport { widgets } from './widgets/index.ts';",
       )
-      .replace('[home]', '[home, widgets]');
+      .replace(/features: Feature\[\] = \[/, 'features: Feature[] = [widgets, ');
     write('src/features/index.ts', index);
     const pkg = JSON.parse(read(dir, 'package.json'));
     pkg.scripts.widgets = 'node src/widgets-worker.ts';
@@ -248,7 +248,7 @@ describe('removing a feature', () => {
       assert.ok(!tree.exists(gone), `${gone} is gone`);
     }
     assert.doesNotMatch(read(dir, 'src/features/index.ts'), /widgets/);
-    assert.match(read(dir, 'src/features/index.ts'), /\[home\]/);
+    assert.match(read(dir, 'src/features/index.ts'), /\[\s*home\b/);
     const pkg = JSON.parse(read(dir, 'package.json'));
     assert.equal(pkg.dependencies.yaml, undefined);
     assert.equal(pkg.scripts.widgets, undefined);

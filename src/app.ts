@@ -4,20 +4,29 @@ import Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { createJobQueue } from './core/app-jobs.ts';
 import { loadAssets } from './core/assets.ts';
+import { parseBodies } from './core/body.ts';
 import { compressResponses } from './core/compress.ts';
 import type { Config } from './core/config.ts';
-import type { Database } from './core/db.ts';
+import { csrfProtection, csrfToken } from './core/csrf.ts';
+import { type CollectionSpec, type Database, scheduleSweeps } from './core/db.ts';
 import { debugRoutes } from './core/debug.ts';
+import { outbox, outboxRoutes } from './core/email.ts';
 import { errorPages } from './core/errors.ts';
-import type { AppServices, Feature } from './core/feature.ts';
+import type { Feature } from './core/feature.ts';
 import { healthRoutes } from './core/health.ts';
 import { createI18n, createTranslators, detectLanguage } from './core/i18n.ts';
 import { closeConnectionsWhenDraining, createLifecycle, type Lifecycle } from './core/lifecycle.ts';
 import type { Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
+import { oauthStates } from './core/oauth.ts';
+import { limitPerIp, rateLimitCounters } from './core/rate-limit.ts';
 import { installRender } from './core/render.ts';
 import { requestLog } from './core/request-log.ts';
 import { securityHeaders } from './core/security.ts';
+import { createServices, withJobs } from './core/services.ts';
+import { sessions as sessionRecords } from './core/sessions.ts';
+import { signingKeys } from './core/signing-key.ts';
+import { users } from './core/users.ts';
 import { loadViews } from './core/views.ts';
 import { features as enabledFeatures } from './features/index.ts';
 import { project } from './project.ts';
@@ -29,6 +38,20 @@ export type CreateAppOptions = {
   lifecycle?: Lifecycle;
   features?: Feature[];
 };
+
+// Collections the core owns (accounts, sessions, rate limits, keys), then each feature's: their
+// indexes are ensured before the server listens.
+export function collectionsOf(features: Feature[]): CollectionSpec[] {
+  return [
+    users,
+    sessionRecords,
+    signingKeys,
+    rateLimitCounters,
+    outbox,
+    oauthStates,
+    ...features.flatMap((feature) => feature.collections ?? []),
+  ];
+}
 
 // Builds the Koa app from its parts. No I/O beyond reading locales and the build output, so
 // tests can create as many apps as they need against one database.
@@ -45,10 +68,32 @@ export function createApp({
   const metrics = createMetrics();
   const assets = loadAssets();
   const translators = createTranslators(createI18n());
-  const base = { config, db, logger, lifecycle, metrics };
-  const services: AppServices = { ...base, jobs: createJobQueue(base, features) };
+  const views = loadViews();
+  const withoutJobs = createServices({
+    config,
+    db,
+    logger,
+    lifecycle,
+    metrics,
+    views,
+    translators,
+  });
+  // Jobs run with the same services as requests (an email job sends through services.email).
+  const services = withJobs(withoutJobs, createJobQueue(withoutJobs, features), features);
+  const { signingKey, rateLimits } = services;
+  const csrf = {
+    key: signingKey,
+    production,
+    tokenlessPrefixes: features.flatMap((feature) => feature.csrfTokenlessPaths ?? []),
+    ...(config.PUBLIC_URL ? { publicOrigin: new URL(config.PUBLIC_URL).origin } : {}),
+  };
+  app.context.csrfToken = function token(this: Koa.Context) {
+    return csrfToken(this, csrf);
+  };
+  const stopSweeps = scheduleSweeps(db, collectionsOf(features), logger);
+  lifecycle.onShutdown(async () => stopSweeps());
 
-  installRender(app, loadViews(), {
+  installRender(app, views, {
     project,
     version: packageJson.version,
     asset: assets.url,
@@ -60,6 +105,7 @@ export function createApp({
 
   const checks = [
     { name: 'mongodb', check: () => db.ping() },
+    ...rateLimits.readinessChecks,
     ...features.flatMap((feature) => feature.readinessChecks?.(services) ?? []),
   ];
   const health = healthRoutes(lifecycle, checks, packageJson.version);
@@ -72,13 +118,15 @@ export function createApp({
   for (const feature of features) feature.routes?.(router, services);
   if (!production) {
     const listRoutes = () =>
-      [router, health, debug].flatMap((r) =>
+      [router, health, debug, emails].flatMap((r) =>
         r.stack
           .filter((layer) => layer.methods.length > 0)
           .map(({ methods, path }) => ({ methods, path: String(path) })),
       );
     const debug = debugRoutes(config, listRoutes);
+    const emails = outboxRoutes(db);
     router.use(debug.routes());
+    router.use(emails.routes());
   }
 
   // Order matters, and is measured (docs/decisions/0009): health probes answer first (machines
@@ -93,6 +141,16 @@ export function createApp({
   app.use(assets.middleware);
   app.use(compressResponses());
   app.use(detectLanguage(translators));
+  // Sign-in plumbing (docs/decisions/0020-0022): count unsafe requests per IP before reading their
+  // bodies, load the session, then refuse unsafe requests without a valid CSRF token.
+  app.use(
+    limitPerIp(
+      rateLimits.create('ip', { points: config.RATE_LIMIT_PER_MINUTE, durationSeconds: 60 }),
+    ),
+  );
+  app.use(parseBodies());
+  app.use(services.sessions.middleware);
+  app.use(csrfProtection(csrf));
   for (const feature of features) {
     for (const middleware of feature.middleware?.(services) ?? []) app.use(middleware);
   }

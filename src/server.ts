@@ -1,6 +1,6 @@
 // The web process: load config, connect to MongoDB, ensure indexes, serve, and shut down cleanly.
 import { createServer } from 'node:http';
-import { createApp } from './app.ts';
+import { collectionsOf, createApp } from './app.ts';
 import { AssetsMissingError } from './core/assets.ts';
 import { ConfigError, databaseName, exitWithConfigError, loadConfigOrExit } from './core/config.ts';
 import { connectDatabase, ensureIndexes } from './core/db.ts';
@@ -23,11 +23,7 @@ if (!config.MONGODB_URL) {
 let db: Awaited<ReturnType<typeof connectDatabase>>;
 try {
   db = await connectDatabase(config.MONGODB_URL, databaseName(config), logger);
-  await ensureIndexes(
-    db,
-    features.flatMap((feature) => feature.collections ?? []),
-    logger,
-  );
+  await ensureIndexes(db, collectionsOf(features), logger);
 } catch (error) {
   logger.fatal(
     { err: error },

@@ -1,13 +1,16 @@
 import { cleanupJob } from './cleanup.ts';
+import { sendEmailJob } from './email.ts';
 import type { AppServices, Feature } from './feature.ts';
 import { createInlineQueue } from './inline-jobs.ts';
 import { createJobRegistry, type JobQueue, type JobRegistry } from './jobs.ts';
 
-// Every job the app can run: the core's daily cleanup of what features declared `expiring`, and
+// Every job the app can run: the core's daily cleanup of what features declared `expiring`, email,
+// and
 // each feature's own jobs. The web process and the worker build the same registry.
 export function appJobs(features: Feature[]): JobRegistry {
   return createJobRegistry([
     cleanupJob(features.flatMap((feature) => feature.expiring ?? [])),
+    sendEmailJob,
     ...features.flatMap((feature) => feature.jobs ?? []),
   ]);
 }

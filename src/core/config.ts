@@ -39,8 +39,8 @@ export const configSchema = z.object({
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional()
     .describe(
-      'Redis connection string, e.g. redis://127.0.0.1:6379 (rediss:// for TLS). The job queue ' +
-        'needs it in production.',
+      'Redis connection string, e.g. redis://127.0.0.1:6379 (rediss:// for TLS). Rate limits ' +
+        'use it when set; the job queue needs it in production.',
     ),
   JOBS_QUEUE: z
     .string()
@@ -60,6 +60,86 @@ export const configSchema = z.object({
   WORKER_PORT: port
     .default(3001)
     .describe('TCP port of the worker process for /health and /metrics, 0-65535 (0 picks one).'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional()
+    .describe(
+      'SMTP server for outgoing email, e.g. smtps://user:password@smtp.example.com:465; when ' +
+        'unset, emails are stored in MongoDB and shown at /debug/emails (development).',
+    ),
+  EMAIL_FROM: z
+    .string()
+    .min(3)
+    .optional()
+    .describe('Sender of outgoing email, e.g. "Example <no-reply@example.com>".'),
+  GOOGLE_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('OAuth client id from the Google Cloud console; with the secret, shows Google.'),
+  GOOGLE_CLIENT_SECRET: z.string().optional().describe('OAuth client secret for Google.'),
+  GOOGLE_ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .default('https://accounts.google.com')
+    .describe('OpenID Connect issuer for Google (change only to test against another server).'),
+  MICROSOFT_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('Application (client) id from Microsoft Entra; with the secret, shows Microsoft.'),
+  MICROSOFT_CLIENT_SECRET: z.string().optional().describe('Client secret for Microsoft.'),
+  MICROSOFT_ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .default('https://login.microsoftonline.com/common/v2.0')
+    .describe(
+      'OpenID Connect issuer for Microsoft: .../common/v2.0 (any account), .../consumers/v2.0, ' +
+        'or .../<tenant id>/v2.0.',
+    ),
+  GITHUB_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('Client id of a GitHub OAuth app; with the secret, shows GitHub.'),
+  GITHUB_CLIENT_SECRET: z.string().optional().describe('Client secret of the GitHub OAuth app.'),
+  GITHUB_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://github.com')
+    .describe('GitHub (or GitHub Enterprise) web address, e.g. https://github.example.com.'),
+  GITHUB_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://api.github.com')
+    .describe('GitHub API address, e.g. https://github.example.com/api/v3 for Enterprise.'),
+  SESSION_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe(
+      'A long random string (e.g. `openssl rand -base64 48`) that signs CSRF tokens; when unset, ' +
+        'one is generated once and kept in MongoDB.',
+    ),
+  SESSION_IDLE_MINUTES: atLeast(1)
+    .default(30)
+    .describe('Minutes without a request after which a session ends (at least 1).'),
+  SESSION_ABSOLUTE_HOURS: atLeast(1)
+    .default(12)
+    .describe('Hours after sign-in after which a session ends, however active (at least 1).'),
+  SESSION_CACHE_MS: atLeast(0)
+    .default(2_000)
+    .describe(
+      'How long a process may reuse a session it read from MongoDB (0 reads it on every request).',
+    ),
+  ADMIN_EMAILS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((email) => email.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email({ error: 'must be a comma-separated list of email addresses' })))
+    .describe('Comma-separated emails that become admins when they sign in, e.g. a@x.org,b@x.org.'),
+  RATE_LIMIT_PER_MINUTE: atLeast(1)
+    .default(120)
+    .describe('Form posts and sign-in requests one IP address may make per minute (at least 1).'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -79,7 +159,12 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof Config;
 
 // Values shown anywhere (logs, /debug/config) go through mask(); list secret keys here.
-const secretKeys = new Set<string>([]);
+const secretKeys = new Set<string>([
+  'SESSION_SECRET',
+  'GOOGLE_CLIENT_SECRET',
+  'MICROSOFT_CLIENT_SECRET',
+  'GITHUB_CLIENT_SECRET',
+]);
 const keys = Object.keys(configSchema.shape) as ConfigKey[];
 
 export class ConfigError extends Error {

@@ -1,6 +1,8 @@
 import type { TFunction } from 'i18next';
 import type { Locale } from '../project.ts';
 import type { Logger } from './logger.ts';
+import type { ActiveSession } from './sessions.ts';
+import type { User } from './users.ts';
 import type { ViewLocals } from './views.ts';
 
 // What every request carries, typed once for all middleware and routes (Koa's own extension point).
@@ -10,9 +12,18 @@ declare module 'koa' {
     log: Logger;
     lang: Locale;
     t: TFunction;
+    /** Set by the session middleware when the browser is signed in. */
+    session?: ActiveSession;
+    user?: User;
+    /** The anonymous browser id a CSRF token is bound to (src/core/csrf.ts). */
+    csrfBrowserId?: string;
   }
   interface DefaultContext {
     /** Renders views/<name>.pug with the request's language, helpers and `locals` as the HTML body. */
     render(name: string, locals?: ViewLocals): void;
+    /** The same, returned as a string (a fragment another page includes). */
+    renderView(name: string, locals?: ViewLocals): string;
+    /** The CSRF token for this browser (views call it as `csrf()`). */
+    csrfToken(): string;
   }
 }

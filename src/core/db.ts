@@ -12,6 +12,9 @@ import type { Logger } from './logger.ts';
 export type CollectionSpec<TSchema extends Document = Document> = {
   name: string;
   indexes: IndexDescription[];
+  /** A Date field: documents whose date has passed are deleted by sweepExpired(). Queries must
+   * still check expiry themselves; the sweep only keeps the collection small. */
+  expiresField?: string;
   // Phantom field: carries TSchema so collection(spec) is typed without casts at call sites.
   readonly schema?: TSchema;
 };
@@ -19,8 +22,9 @@ export type CollectionSpec<TSchema extends Document = Document> = {
 export function defineCollection<TSchema extends Document>(
   name: string,
   indexes: IndexDescription[] = [],
+  options: { expiresField?: string } = {},
 ): CollectionSpec<TSchema> {
-  return { name, indexes };
+  return { name, indexes, ...options };
 }
 
 export type Database = {
@@ -55,7 +59,39 @@ export async function connectDatabase(
 export async function ensureIndexes(database: Database, specs: CollectionSpec[], logger: Logger) {
   for (const spec of specs) {
     if (spec.indexes.length === 0) continue;
-    await database.db.collection(spec.name).createIndexes(spec.indexes);
+    // One index per command: FerretDB 1.24 drops the connection when a createIndexes command
+    // with several indexes finds them already there (every restart).
+    for (const index of spec.indexes)
+      await database.db.collection(spec.name).createIndexes([index]);
     logger.debug({ collection: spec.name, count: spec.indexes.length }, 'indexes ensured');
   }
+}
+
+// A portable stand-in for TTL indexes (FerretDB and other MongoDB-wire servers lack them): deletes
+// the expired documents of every collection that names an expiresField. Every instance may run it;
+// deleting twice is harmless.
+export async function sweepExpired(database: Database, specs: CollectionSpec[], now = new Date()) {
+  let deleted = 0;
+  for (const { name, expiresField } of specs) {
+    if (!expiresField) continue;
+    const result = await database.db.collection(name).deleteMany({ [expiresField]: { $lt: now } });
+    deleted += result.deletedCount;
+  }
+  return deleted;
+}
+
+// Sweeps every `everyMs` (unref'd: it never keeps the process alive); returns a stop function.
+export function scheduleSweeps(
+  database: Database,
+  specs: CollectionSpec[],
+  logger: Logger,
+  everyMs = 5 * 60_000,
+) {
+  const timer = setInterval(() => {
+    sweepExpired(database, specs).catch((error) =>
+      logger.warn({ err: error }, 'could not delete expired documents'),
+    );
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

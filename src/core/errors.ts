@@ -6,6 +6,17 @@ type HttpError = Error & {
   statusCode?: number;
   expose?: boolean;
   headers?: Record<string, string>;
+  /** Why a 403 was refused: 'csrf' (a form from elsewhere, or expired) or 'role'. */
+  reason?: string;
+};
+
+// Statuses people meet in normal use get their own localized title and advice (common:errors.<kind>).
+const KINDS: Record<number, string> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  413: 'tooLarge',
+  429: 'tooMany',
 };
 
 // Turns every error, and every unmatched route, into a localized HTML page or a JSON body,
@@ -24,6 +35,11 @@ export function errorPages(): Middleware {
       ctx.status = valid;
       ctx.remove('Content-Encoding');
       for (const [name, value] of Object.entries(error.headers ?? {})) ctx.set(name, value);
+      // An HTMX request shows the error page in place of the page, not inside a fragment.
+      if (ctx.get('HX-Request')) {
+        ctx.set('HX-Retarget', 'body');
+        ctx.set('HX-Reswap', 'innerHTML');
+      }
       if (ctx.accepts('html', 'json') === 'json') {
         ctx.body = { error: { status: valid, message, requestId: ctx.state.requestId } };
         return;
@@ -32,6 +48,8 @@ export function errorPages(): Middleware {
         ctx.render(valid === 404 ? 'errors/404' : valid >= 500 ? 'errors/500' : 'errors/error', {
           status: valid,
           message,
+          kind: valid === 403 && error.reason === 'csrf' ? 'csrf' : KINDS[valid],
+          retryAfter: error.headers?.['Retry-After'],
         });
         ctx.status = valid;
       } catch (renderError) {

@@ -3,11 +3,16 @@ import type { Middleware } from 'koa';
 import type { ExpiringDocuments } from './cleanup.ts';
 import type { Config } from './config.ts';
 import type { CollectionSpec, Database } from './db.ts';
+import type { Email } from './email.ts';
 import type { HealthCheck } from './health.ts';
 import type { JobDefinition, JobQueue, JobRegistry } from './jobs.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import type { RateLimits } from './rate-limit.ts';
+import type { Sessions } from './sessions.ts';
+import type { SignInMethod } from './sign-in.ts';
+import type { SigningKey } from './signing-key.ts';
 
 // What the app hands to each feature when it registers.
 export type AppServices = {
@@ -18,6 +23,13 @@ export type AppServices = {
   metrics: Metrics;
   /** Background jobs: services.jobs.enqueue(job, payload) (src/core/jobs.ts). */
   jobs: JobQueue;
+  sessions: Sessions;
+  rateLimits: RateLimits;
+  signingKey: SigningKey;
+  /** Sends email from views/emails/ templates (SMTP, or the development outbox). */
+  email: Email;
+  /** Every way to sign in that the enabled features offer (filled before any routes). */
+  signInMethods: SignInMethod[];
 };
 
 // A feature is one folder under src/features/ and one entry in src/features/index.ts. Everything
@@ -32,6 +44,11 @@ export type Feature = {
    * order features are listed (sessions before CSRF, say). */
   middleware?: (services: AppServices) => Middleware[];
   routes?: (router: Router, services: AppServices) => void;
+  /** Ways to sign in this feature offers: a panel on /login, and the rule for unlinking. */
+  signInMethods?: (services: AppServices) => SignInMethod[];
+  /** Path prefixes served by code that cannot send our CSRF token (a third-party dashboard):
+   * their PUT, PATCH and DELETE requests are checked by origin only (src/core/csrf.ts). */
+  csrfTokenlessPaths?: string[];
   /** Extra checks for /health/ready (a Redis ping, say). */
   readinessChecks?: (services: AppServices) => HealthCheck[];
   /** Background jobs it defines (defineJob); only listed jobs can be enqueued. */

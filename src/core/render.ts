@@ -4,13 +4,16 @@ import type { ViewLocals, Views } from './views.ts';
 
 const THEMES = new Set(['light', 'dark']);
 
-// Installs ctx.render once on the app's context prototype, so no closure is built per request.
-// `globals` are the same for every render (project identity, asset URLs, flags).
+// Installs ctx.render and ctx.renderView once on the app's context prototype, so no closure is
+// built per request. `globals` are the same for every render (project identity, asset URLs, flags).
 export function installRender(app: Koa, views: Views, globals: ViewLocals) {
-  app.context.render = function render(this: Context, name: string, locals: ViewLocals = {}) {
+  app.context.renderView = function renderView(
+    this: Context,
+    name: string,
+    locals: ViewLocals = {},
+  ) {
     const theme = this.cookies.get('theme');
-    this.type = 'html';
-    this.body = views.render(name, {
+    return views.render(name, {
       ...globals,
       lang: this.state.lang,
       t: this.state.t,
@@ -18,7 +21,14 @@ export function installRender(app: Koa, views: Views, globals: ViewLocals) {
       currentPath: this.path,
       // The server renders the chosen theme, so there is no flash and no inline script is needed.
       theme: theme && THEMES.has(theme) ? theme : undefined,
+      user: this.state.user,
+      // Lazy: only pages with forms pay for a token (and anonymous visitors for its cookie).
+      csrf: () => this.csrfToken(),
       ...locals,
     });
+  };
+  app.context.render = function render(this: Context, name: string, locals: ViewLocals = {}) {
+    this.type = 'html';
+    this.body = this.renderView(name, locals);
   };
 }

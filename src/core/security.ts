@@ -22,6 +22,10 @@ export function securityHeaders({ production }: { production: boolean }): Middle
         upgradeInsecureRequests: production ? [] : null,
       },
     },
+    // Not helmet's no-referrer: with it, browsers send `Origin: null` on form posts, which the
+    // CSRF origin check must refuse. same-origin still sends nothing to other sites (sign-in
+    // links carry a token in their URL).
+    referrerPolicy: { policy: 'same-origin' },
     // HSTS on localhost would pin https for every local project on that port.
     strictTransportSecurity: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });

@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../src/app.ts';
+import { collectionsOf, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
-import { connectDatabase } from '../../src/core/db.ts';
+import { connectDatabase, ensureIndexes } from '../../src/core/db.ts';
 import type { Feature } from '../../src/core/feature.ts';
 import { closeAll, createLifecycle } from '../../src/core/lifecycle.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -30,12 +30,19 @@ export async function startTestApp({
 }: TestAppOptions = {}) {
   const database = `test_${randomBytes(5).toString('hex')}`;
   const url = withDatabase(mongodbUrl ?? requireEnv('MONGODB_URL'), database);
+  // Production refuses to start without Redis while the job queue is enabled: give it the test
+  // Redis and a queue of its own. Other modes get Redis only when a test asks for it.
+  const redis =
+    env.NODE_ENV === 'production' && env.REDIS_URL === undefined && process.env.REDIS_URL
+      ? { REDIS_URL: process.env.REDIS_URL, JOBS_QUEUE: database }
+      : {};
   const config = loadConfig({
     cwd: emptyDir,
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', MONGODB_URL: url, ...env },
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', MONGODB_URL: url, ...redis, ...env },
   });
   const logger = createLogger(config);
   const db = await connectDatabase(url, database, logger);
+  await ensureIndexes(db, collectionsOf(features), logger);
   const lifecycle = createLifecycle();
   const app = createApp({ config, db, logger, lifecycle, features });
   const server = app.listen(0, '127.0.0.1');

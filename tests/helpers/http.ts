@@ -11,7 +11,11 @@ export type RawResponse = {
 // so tests see exactly what goes over the wire.
 export function request(
   url: string,
-  { method = 'GET', headers = {} as Record<string, string> } = {},
+  {
+    method = 'GET',
+    headers = {} as Record<string, string>,
+    body,
+  }: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ) {
   return new Promise<RawResponse>((resolve, reject) => {
     const req = httpRequest(url, { method, headers, agent: false }, (res) => {
@@ -29,6 +33,6 @@ export function request(
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }

@@ -47,6 +47,8 @@ describe('HTTP surface', () => {
     assert.equal(directives['frame-ancestors'], "'none'");
     assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), csp);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    // Not no-referrer: browsers would send `Origin: null` on form posts (see security.ts).
+    assert.equal(res.headers['referrer-policy'], 'same-origin');
     // No inline scripts or styles in the page itself, so the CSP costs nothing.
     assert.doesNotMatch(res.text, /<script(?![^>]*\bsrc=)[^>]*>/);
     assert.doesNotMatch(res.text, /<style|\sstyle="/);
@@ -171,7 +173,7 @@ describe('in production', () => {
   });
   after(() => app.close());
 
-  for (const path of ['/debug/info', '/debug/routes', '/debug/config']) {
+  for (const path of ['/debug/info', '/debug/routes', '/debug/config', '/debug/emails']) {
     test(`${path} does not exist (404)`, async () => {
       const res = await request(`${app.baseUrl}${path}`, {
         headers: { Accept: 'application/json' },

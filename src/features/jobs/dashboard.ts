@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type Bull from 'bull';
 import type { Middleware } from 'koa';
-import { requireRole } from '../../core/authorize.ts';
+import { requireRole } from '../../core/roles.ts';
 import { project } from '../../project.ts';
 
 export const DASHBOARD_PATH = '/admin/jobs';
@@ -25,7 +25,8 @@ async function loadBoard(queue: Bull.Queue): Promise<Middleware> {
 }
 
 // /admin/jobs: jobs by state, their data and errors, retry and remove. In production only admins
-// get in (src/core/authorize.ts, a stub until roles land); in development it is open, like /debug.
+// get in; in development it is open, like /debug. Its own script cannot send our CSRF token, so
+// its PUT requests are checked by origin (the feature's csrfTokenlessPaths).
 export function dashboardRoutes(router: Router, queue: Bull.Queue, { production = true } = {}) {
   let plugin: Promise<Middleware> | undefined;
   // bull-board renders its page with koa-views, which steps aside when ctx.render exists: ours

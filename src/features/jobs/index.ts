@@ -1,6 +1,6 @@
 import { ConfigError } from '../../core/config.ts';
 import { defineFeature } from '../../core/feature.ts';
-import { dashboardRoutes } from './dashboard.ts';
+import { DASHBOARD_PATH, dashboardRoutes } from './dashboard.ts';
 import { debugJobRoutes } from './debug.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
@@ -12,6 +12,7 @@ import { sampleJob } from './sample-job.ts';
 export const jobs = defineFeature({
   name: 'jobs',
   jobs: [sampleJob],
+  csrfTokenlessPaths: [`${DASHBOARD_PATH}/api/`],
   jobQueue({ config, logger, lifecycle, metrics }, registry) {
     if (!config.REDIS_URL) {
       if (config.NODE_ENV === 'production') {
@@ -33,7 +34,7 @@ export const jobs = defineFeature({
     return new BullJobQueue(queue, registry);
   },
   readinessChecks: ({ jobs }) =>
-    jobs instanceof BullJobQueue ? [{ name: 'redis', check: () => pingRedis(jobs.queue) }] : [],
+    jobs instanceof BullJobQueue ? [{ name: 'jobs', check: () => pingRedis(jobs.queue) }] : [],
   routes(router, services) {
     const production = services.config.NODE_ENV === 'production';
     if (services.jobs instanceof BullJobQueue) {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Bull from 'bull';
+import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv, withDatabase } from '../../../tests/helpers/env.ts';
 import { request } from '../../../tests/helpers/http.ts';
 import { type ServerProcess, startServerProcess } from '../../../tests/helpers/server-process.ts';
@@ -167,8 +168,10 @@ describe('the web process without REDIS_URL', () => {
         ),
         server.output(),
       );
-      const posted = await request(`${server.baseUrl}/debug/jobs`, {
-        method: 'POST',
+      const client = createClient(server.baseUrl);
+      const token = csrfTokenOf(await client.get('/debug/jobs'));
+      const posted = await client.post('/debug/jobs', {
+        form: { _csrf: token },
         headers: { Accept: 'application/json' },
       });
       assert.equal(JSON.parse(posted.text).mode, 'inline');

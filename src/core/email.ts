@@ -1,0 +1,148 @@
+import { createRequire } from 'node:module';
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { Locale } from '../project.ts';
+import { project } from '../project.ts';
+import type { Config } from './config.ts';
+import { type Database, defineCollection } from './db.ts';
+import type { AppServices } from './feature.ts';
+import type { Translators } from './i18n.ts';
+import { defineJob } from './jobs.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
+import type { Views } from './views.ts';
+
+export type EmailMessage = {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+};
+
+/** Where rendered emails go: an SMTP server, or the development outbox. */
+export type EmailTransport = { name: string; deliver(message: EmailMessage): Promise<void> };
+
+export type OutboxEmail = EmailMessage & { createdAt: Date };
+export const outbox = defineCollection<OutboxEmail>('devOutbox', [{ key: { createdAt: -1 } }]);
+
+/** What a feature asks for: a template of views/emails/, in a language, with its values. */
+export type EmailRequest = {
+  to: string;
+  /** views/emails/<template>.html.pug and .text.pug */
+  template: string;
+  /** i18n key of the subject; `locals` are its interpolation values too. */
+  subject: string;
+  lang: Locale;
+  locals?: Record<string, string | number>;
+};
+
+export type Email = {
+  transport: EmailTransport;
+  /**
+   * The one way the app sends email. Requests are plain data, so that a job queue can carry them
+   * and send from a worker later, through this same function.
+   */
+  send(request: EmailRequest): Promise<void>;
+};
+
+// SMTP through nodemailer when SMTP_URL is set; otherwise every email is stored in MongoDB and
+// listed at /debug/emails, so sign-in links work in development with no mail server.
+export function createEmailTransport(
+  config: Config,
+  db: Database,
+  lifecycle: Lifecycle,
+): EmailTransport {
+  if (config.SMTP_URL) {
+    // Required only when used: nodemailer costs the idle process several MB.
+    const { createTransport } = createRequire(import.meta.url)(
+      'nodemailer',
+    ) as typeof import('nodemailer');
+    const smtp = createTransport(config.SMTP_URL);
+    lifecycle.onShutdown(async () => smtp.close());
+    return {
+      name: 'smtp',
+      async deliver(message) {
+        await smtp.sendMail(message);
+      },
+    };
+  }
+  return {
+    name: 'outbox',
+    async deliver(message) {
+      await db.collection(outbox).insertOne({ ...message, createdAt: new Date() });
+    },
+  };
+}
+
+export function createEmail(
+  config: Config,
+  transport: EmailTransport,
+  views: Views,
+  translators: Translators,
+  logger: Logger,
+): Email {
+  const from = config.EMAIL_FROM ?? `${project.name} <${project.contactEmail}>`;
+  if (transport.name === 'outbox' && config.NODE_ENV === 'production') {
+    logger.warn('SMTP_URL is not set: emails are stored in the devOutbox collection, not sent');
+  }
+  return {
+    transport,
+    async send({ to, template, subject, lang, locals = {} }) {
+      const t = translators.get(lang);
+      if (!t) throw new Error(`no translations for language "${lang}"`);
+      const values = { ...locals, values: locals, t, lang, project };
+      await transport.deliver({
+        from,
+        to,
+        subject: t(subject, locals),
+        html: views.render(`emails/${template}.html`, values),
+        text: views.render(`emails/${template}.text`, values),
+      });
+    },
+  };
+}
+
+// Development only (mounted with the other /debug routes): the stored emails, newest first, as
+// text with their links clickable. The HTML part is not shown: its inline styles would break
+// the page's CSP.
+export function outboxRoutes(db: Database) {
+  const router = new Router({ prefix: '/debug' });
+  router.get('/emails', async (ctx) => {
+    const emails = await db.collection(outbox).find().sort({ createdAt: -1 }).limit(50).toArray();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.render('debug/emails', {
+      emails: emails.map((email) => ({ ...email, parts: linkParts(email.text) })),
+    });
+  });
+  return router;
+}
+
+function linkParts(text: string) {
+  return text.split(/(https?:\/\/[^\s<>"]+)/).map((part, i) => ({ text: part, link: i % 2 === 1 }));
+}
+
+const emailRequestSchema = z.object({
+  to: z.email(),
+  template: z.string().regex(/^[\w-]+$/),
+  subject: z.string().min(1),
+  lang: z.string().min(2) as z.ZodType<Locale>,
+  locals: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+
+// Email goes out as a job: with the job queue, a worker sends it and retries a failing server
+// (with backoff) without holding up the request; without the queue (the jobs feature removed, or
+// no REDIS_URL in development) the same job runs during enqueue, so the email is sent inline.
+// Retries can send twice when a server fails after accepting a message: better than never.
+export const sendEmailJob = defineJob({
+  name: 'core.send-email',
+  payload: emailRequestSchema,
+  attempts: 5,
+  backoffMs: 5_000,
+  handler: (request, { services }) => services.email.send(request),
+});
+
+/** How features send email: through the job queue when there is one, inline otherwise. */
+export function sendEmail(services: Pick<AppServices, 'jobs'>, request: EmailRequest) {
+  return services.jobs.enqueue(sendEmailJob, request);
+}

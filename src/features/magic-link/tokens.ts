@@ -1,0 +1,40 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { defineCollection } from '../../core/db.ts';
+
+// A requested sign-in link. The token itself is only in the email: the database has its SHA-256,
+// so reading the collection does not let anyone sign in.
+export type MagicLink = {
+  _id: string;
+  email: string;
+  /** HMAC of the random id in the requesting browser's cookie. */
+  browser: string;
+  /** HMAC of the link's short code, for opening the link in another browser. */
+  code: string;
+  next: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+
+export const magicLinks = defineCollection<MagicLink>('magicLinks', [{ key: { expiresAt: 1 } }], {
+  expiresField: 'expiresAt',
+});
+
+// Decisions about a link are inserts with unique ids: `<link>:used` (single use) and one document
+// per code attempt. An insert either happens or collides, on every MongoDB-wire server; a
+// read-modify-write ($inc, findOneAndDelete) is atomic on MongoDB but not on FerretDB 1.x, where
+// two concurrent requests can both win (docs/decisions/0024).
+export type MagicLinkClaim = { _id: string; link: string; attempt?: true; expiresAt: Date };
+
+export const magicLinkClaims = defineCollection<MagicLinkClaim>(
+  'magicLinkClaims',
+  [{ key: { link: 1 } }],
+  { expiresField: 'expiresAt' },
+);
+
+export const LINK_TTL_MS = 10 * 60_000;
+export const MAX_CODE_ATTEMPTS = 5;
+export const TOKEN_FORMAT = /^[\w-]{43}$/;
+
+export const newToken = () => randomBytes(32).toString('base64url'); // 256 bits
+export const newCode = () => String(randomInt(0, 1_000_000)).padStart(6, '0');
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');

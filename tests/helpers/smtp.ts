@@ -38,8 +38,3 @@ export async function startSmtpServer({ user = 'app', password = 'secret' } = {}
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
-
-// Quoted-printable soft line breaks split long lines (and URLs) in raw messages.
-export function unfold(raw: string) {
-  return raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-}

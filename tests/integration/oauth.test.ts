@@ -9,11 +9,22 @@ import { signIn, testSignIn } from '../helpers/accounts.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { type Client, createClient, csrfTokenOf } from '../helpers/client.ts';
 import { request } from '../helpers/http.ts';
+import { defaultLocale, html, tr } from '../helpers/i18n.ts';
 import { followSignIn } from '../helpers/oauth-flow.ts';
 import { startOidcForger } from '../helpers/oidc-forger.ts';
 import { startOidcServer } from '../helpers/oidc-server.ts';
 
 const appOrigin = 'http://app.test';
+// The test client sends no Accept-Language, so pages come in the project's default language.
+const lang = defaultLocale;
+// A page's text in HTML; {{name}} is the provider's label, which for these test-only providers
+// has no translation (i18next answers with the key's last part).
+const text = (key: string, options: Record<string, unknown> = {}) =>
+  html(tr(lang, key, { name: tr(lang, 'oauth-test:name'), ...options }));
+const linkedAs = (provider: string, name: string) =>
+  new RegExp(
+    `data-provider="${provider}"[\\s\\S]*?${RegExp.escape(text('accounts:profile.linked.as', { name }))}`,
+  );
 
 // The shared OAuth flow of src/core/oauth.ts, with two providers that exist only here: "test", a
 // real OIDC server (oidc-provider), and "forge", a hostile one that returns crafted ID tokens.
@@ -70,7 +81,7 @@ describe('OAuth flow and linking rules', () => {
     // Login CSRF: the attacker's callback (their code and state) opened in the victim's browser.
     const res = await victim.get(attackerCallback);
     assert.equal(res.status, 400);
-    assert.match(res.text, /did not work/);
+    assert.ok(res.text.includes(text('oauth:failed.title')));
     // And a callback without any state cookie.
     const stranger = await browser().get(attackerCallback);
     assert.equal(stranger.status, 400);
@@ -177,7 +188,7 @@ describe('OAuth flow and linking rules', () => {
       login: { email: 'careful@example.org', name: 'Someone' },
     });
     assert.equal(res.status, 200);
-    assert.match(res.text, /One more step/);
+    assert.ok(res.text.includes(text('oauth:ask.title')));
     assert.equal(client.jar.has('sid'), false, 'not signed in as the existing account');
     const owner = await app.db.collection(users).findOne({ email: 'careful@example.org' });
     assert.deepEqual(owner?.identities, []);
@@ -186,7 +197,7 @@ describe('OAuth flow and linking rules', () => {
     });
     assert.equal(created.status, 303);
     const profile = await client.get('/profile');
-    assert.match(profile.text, /data-testid="email">none</);
+    assert.ok(profile.text.includes(`data-testid="email">${text('accounts:profile.noEmail')}<`));
     assert.match(profile.text, /value="Someone"/);
     const again = await client.post('/auth/oauth/test/pending', {
       form: { _csrf: csrfTokenOf(profile), choice: 'create' },
@@ -203,17 +214,19 @@ describe('OAuth flow and linking rules', () => {
       .collection(users)
       .updateOne({ 'identities.key': 'forge:solo' }, { $unset: { email: '' } });
     let profile = await solo.get('/profile');
-    assert.match(profile.text, /data-provider="forge"[\s\S]*?linked as solo@example.org/);
+    assert.match(profile.text, linkedAs('forge', 'solo@example.org'));
     assert.match(
       profile.text,
-      /<button[^>]*disabled[^>]*>Unlink</,
+      new RegExp(
+        `<button[^>]*disabled[^>]*>${RegExp.escape(text('accounts:profile.linked.unlink'))}<`,
+      ),
       'the only way cannot be unlinked',
     );
     const refused = await solo.post('/profile/identities/forge/unlink', {
       form: { _csrf: csrfTokenOf(profile) },
     });
     assert.equal(refused.status, 409);
-    assert.match(refused.text, /You cannot unlink your only way to sign in/);
+    assert.ok(refused.text.includes(text('accounts:profile.linked.lastWay')));
 
     // Linking "test" from the profile adds a second way; then "forge" can go.
     const linked = await followSignIn(solo, '/auth/oauth/test', {
@@ -222,7 +235,7 @@ describe('OAuth flow and linking rules', () => {
     });
     assert.equal(linked.headers.location, '/profile');
     profile = await solo.get('/profile');
-    assert.match(profile.text, /data-provider="test"[\s\S]*?linked as solo-test@example.org/);
+    assert.match(profile.text, linkedAs('test', 'solo-test@example.org'));
     const unlinked = await solo.post('/profile/identities/forge/unlink', {
       form: { _csrf: csrfTokenOf(profile) },
     });
@@ -243,6 +256,6 @@ describe('OAuth flow and linking rules', () => {
       login: { email: 'solo-test@example.org', verified: 'on' },
     });
     assert.equal(taken.status, 409);
-    assert.match(taken.text, /already linked/);
+    assert.ok(taken.text.includes(text('oauth:taken.title')));
   });
 });

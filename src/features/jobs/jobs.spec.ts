@@ -1,11 +1,14 @@
 import { test as base } from '@playwright/test';
 import { expect, test } from '../../../tests/e2e/fixtures.ts';
 import { requireEnv } from '../../../tests/helpers/env.ts';
+import { defaultLocale as lang, tr } from '../../../tests/helpers/i18n.ts';
 import { inspectQueue } from './testing.ts';
 
 // playwright.config.ts names the test server's queue after its port; no worker runs here, so
 // what the page enqueues waits in that queue until afterAll empties it.
 const queueName = `groundwork_e2e_${process.env.E2E_PORT ?? 3210}`;
+
+test.use({ locale: lang });
 
 base.afterAll(async () => {
   const queue = inspectQueue(queueName);
@@ -16,14 +19,21 @@ base.afterAll(async () => {
 test('/debug/jobs lists the jobs and enqueues the sample job in place', async ({ page }) => {
   requireEnv('REDIS_URL');
   await page.goto('/debug/jobs');
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Background jobs');
-  await expect(page.getByTestId('jobs-mode')).toContainText(`"${queueName}"`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(tr(lang, 'jobs:debug.title'));
+  await expect(page.getByTestId('jobs-mode')).toContainText(queueName);
   await expect(page.getByRole('rowheader', { name: 'jobs.sample' })).toBeVisible();
-  await page.getByRole('button', { name: 'Enqueue a sample job' }).click();
-  await expect(page.getByRole('status')).toHaveText(/Sample job \d+ is in the queue\./);
+  await page.getByRole('button', { name: tr(lang, 'jobs:debug.sample.button') }).click();
+  await expect(page.getByRole('status')).toHaveText(
+    new RegExp(
+      tr(lang, 'jobs:debug.sample.enqueued', { id: '\0' })
+        .split('\0')
+        .map((part) => RegExp.escape(part))
+        .join('\\d+'),
+    ),
+  );
   // A swap, not a navigation.
   await expect(page).toHaveURL('/debug/jobs');
-  await expect(page.getByRole('link', { name: 'Open the queue dashboard' })).toHaveAttribute(
+  await expect(page.getByRole('link', { name: tr(lang, 'jobs:debug.dashboard') })).toHaveAttribute(
     'href',
     '/admin/jobs',
   );

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp } from '../../../tests/helpers/app.ts';
 import { createClient } from '../../../tests/helpers/client.ts';
+import { defaultLocale, html, tr } from '../../../tests/helpers/i18n.ts';
 import { followSignIn } from '../../../tests/helpers/oauth-flow.ts';
 import { startOidcServer } from '../../../tests/helpers/oidc-server.ts';
 import { users } from '../../core/users.ts';
@@ -30,7 +31,11 @@ describe('sign in with Google (a real OIDC server on loopback)', () => {
 
   test('the provider shows on /login only when configured', async () => {
     const page = await browser().get('/login');
-    assert.match(page.text, /href="\/auth\/oauth\/google\?next=%2F"[^>]*>Continue with Google</);
+    const label = html(tr(defaultLocale, 'oauth:continueWith', { name: 'Google' }));
+    assert.match(
+      page.text,
+      new RegExp(`href="/auth/oauth/google\\?next=%2F"[^>]*>${RegExp.escape(label)}<`),
+    );
     assert.doesNotMatch(page.text, /auth\/oauth\/github|auth\/oauth\/microsoft/);
     assert.equal((await browser().get('/auth/oauth/github')).status, 404);
   });

@@ -36,5 +36,8 @@ export function safeRedirectPath(value: unknown, fallback = '/'): string {
     return fallback;
   const base = 'http://same.invalid';
   const url = new URL(value, base);
-  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : fallback;
+  // The normalized path is checked again: `/.//evil.example` and `/a/..//evil.example` resolve
+  // to `//evil.example`, which a browser reads as another host.
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return url.origin === base && !path.startsWith('//') ? path : fallback;
 }

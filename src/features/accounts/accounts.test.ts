@@ -41,6 +41,9 @@ describe('accounts pages', () => {
       '/%5Cevil.example',
       'javascript:alert(1)',
       '\t//evil.example',
+      '/.//evil.example/x',
+      '/a/..//evil.example',
+      '/%2e//evil.example',
     ]) {
       const res = await browser.get(`/login?next=${encodeURIComponent(next)}`);
       assert.equal(res.status, 302);

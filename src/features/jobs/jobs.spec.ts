@@ -76,7 +76,7 @@ base('the dashboard shows the queue and the enqueued job', async ({ page }) => {
   await expect(async () => {
     for (const state of ['WAITING', 'ACTIVE', 'COMPLETED']) {
       await page.getByRole('link', { name: state }).click();
-      if (await page.getByText(`#${id}`).isVisible()) return;
+      if (await page.getByText(`#${id}`, { exact: true }).isVisible()) return;
     }
     throw new Error(`job #${id} is in none of the lists yet`);
   }).toPass({ timeout: 20_000 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Bull from 'bull';
 import { z } from 'zod';
+import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
 import { startTestApp } from '../../../tests/helpers/app.ts';
 import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv } from '../../../tests/helpers/env.ts';
@@ -56,14 +57,6 @@ let lastServices: AppServices | undefined;
 const probe = defineFeature({
   name: 'probe',
   jobs: [flaky, sendMail, notify],
-  // Roles do not exist yet: the test sets the user the way the auth feature's middleware will.
-  middleware: () => [
-    async (ctx, next) => {
-      const role = ctx.get('X-Test-Role');
-      if (role) (ctx.state as { user?: { role: string } }).user = { role };
-      await next();
-    },
-  ],
   routes(_router, services) {
     lastServices = services;
   },
@@ -254,42 +247,39 @@ describe('the dashboard in production', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
   before(async () => {
     ({ app } = await startProbeApp({
+      features: [...withProbe, testSignIn],
       env: {
         NODE_ENV: 'production',
         REDIS_URL: requireEnv('REDIS_URL'),
         JOBS_QUEUE: uniqueQueueName(),
+        ADMIN_EMAILS: 'boss@example.org',
       },
     }));
   });
   after(() => app.close());
 
-  for (const [who, headers] of [
-    ['anonymous visitors', {}],
-    ['signed-in non-admins', { 'X-Test-Role': 'member' }],
-  ] as const) {
+  for (const who of ['anonymous visitors', 'signed-in non-admins'] as const) {
     test(`is forbidden to ${who}, page and API alike`, async () => {
+      const browser = createClient(app.baseUrl);
+      if (who === 'signed-in non-admins') await signIn(browser, 'member@example.org');
       for (const path of ['/admin/jobs', '/admin/jobs/api/queues']) {
-        const res = await request(`${app.baseUrl}${path}`, {
-          headers: { Accept: 'application/json', ...headers },
-        });
+        const res = await browser.get(path, { headers: { Accept: 'application/json' } });
         // Anonymous visitors are sent to sign in; signed-in non-admins get a 403.
         assert.equal(res.status, who === 'anonymous visitors' ? 302 : 403, path);
         assert.doesNotMatch(res.text, /test_jobs_/);
       }
-      const retry = await request(`${app.baseUrl}/admin/jobs/api/queues/x/1/retry`, {
-        method: 'PUT',
-        headers: { Origin: app.baseUrl, ...headers },
-      });
+      const retry = await browser.send('PUT', '/admin/jobs/api/queues/x/1/retry');
       assert.equal(retry.status, who === 'anonymous visitors' ? 401 : 403);
     });
   }
 
   test('opens for admins', async () => {
-    const headers = { 'X-Test-Role': 'admin' };
-    const page = await request(`${app.baseUrl}/admin/jobs`, { headers });
+    const admin = createClient(app.baseUrl);
+    assert.equal((await signIn(admin, 'boss@example.org')).role, 'admin');
+    const page = await admin.get('/admin/jobs');
     assert.equal(page.status, 200);
     assert.match(page.text, /<base href="\/admin\/jobs\/"/);
-    const api = await request(`${app.baseUrl}/admin/jobs/api/queues`, { headers });
+    const api = await admin.get('/admin/jobs/api/queues');
     assert.equal(JSON.parse(api.text).queues[0].name, app.config.JOBS_QUEUE);
   });
 

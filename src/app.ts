@@ -63,7 +63,12 @@ export function createApp({
   features = enabledFeatures,
 }: CreateAppOptions) {
   const production = config.NODE_ENV === 'production';
-  const app = new Koa({ proxy: config.TRUST_PROXY, env: config.NODE_ENV });
+  // Only the entries our own proxies appended count: the leftmost ones are whatever the client sent.
+  const app = new Koa({
+    proxy: config.TRUST_PROXY,
+    maxIpsCount: config.TRUST_PROXY_HOPS,
+    env: config.NODE_ENV,
+  });
   app.silent = true; // errorPages logs errors with the request id; Koa's default logger would repeat them.
   const metrics = createMetrics();
   const assets = loadAssets();

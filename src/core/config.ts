@@ -29,6 +29,15 @@ export const configSchema = z.object({
   TRUST_PROXY: boolean
     .default(false)
     .describe('"true" when behind a reverse proxy that sets X-Forwarded-* headers.'),
+  TRUST_PROXY_HOPS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(1)
+    .describe(
+      'With TRUST_PROXY: how many proxies append to X-Forwarded-For. The client address is read that many entries from the right, so a client cannot choose it.',
+    ),
   MONGODB_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')

@@ -23,7 +23,7 @@ export function requestLog(logger: Logger): Middleware {
       ctx.state.log[level](
         {
           method: ctx.method,
-          path: ctx.path,
+          path: redactSecrets(ctx.path, ctx.params),
           status: ctx.status,
           ms: Math.round((performance.now() - started) * 10) / 10,
         },
@@ -31,4 +31,16 @@ export function requestLog(logger: Logger): Middleware {
       );
     }
   };
+}
+
+// A sign-in link's token is a password for ten minutes: route parameters named like secrets are
+// logged as `***`, so log storage never holds a working link.
+const SECRET_PARAM = /token|secret|code|key/i;
+
+export function redactSecrets(path: string, params: Record<string, string> | undefined) {
+  let redacted = path;
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (SECRET_PARAM.test(name) && value) redacted = redacted.split(value).join('***');
+  }
+  return redacted;
 }

@@ -55,6 +55,30 @@ for (const store of ['MongoDB', 'Redis'] as const) {
   });
 }
 
+describe('the per-IP limit behind a proxy', () => {
+  test('forged X-Forwarded-For entries do not escape it: only the proxy-added one counts', async () => {
+    const app = await startTestApp({
+      env: { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '1' },
+    });
+    try {
+      const client = `198.51.100.${randomBytes(1)[0]}`;
+      const statuses = [];
+      for (let i = 0; i < 4; i++) {
+        // What the client sent, then what our one proxy appended: the address it saw.
+        const forged = `203.0.113.${i}`;
+        const res = await createClient(app.baseUrl).post('/logout', {
+          form: {},
+          headers: { 'X-Forwarded-For': `${forged}, ${client}` },
+        });
+        statuses.push(res.status);
+      }
+      assert.deepEqual(statuses, [403, 403, 403, 429]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('rate limits when Redis is down', () => {
   test('an in-memory limiter of the same size takes over', async () => {
     const app = await startTestApp();

@@ -139,6 +139,8 @@ export const sendEmailJob = defineJob({
   payload: emailRequestSchema,
   attempts: 5,
   backoffMs: 5_000,
+  // Emails carry sign-in links and codes: not left readable in Redis or on the dashboard.
+  secretPayload: true,
   handler: (request, { services }) => services.email.send(request),
 });
 

@@ -34,6 +34,9 @@ export type JobDefinition<Schema extends z.ZodType = z.ZodType> = {
   attempts?: number;
   /** The first retry waits this long, each next one twice as long (default 1,000 ms). */
   backoffMs?: number;
+  /** The payload holds a secret (a sign-in link): the queue drops the job once it completes, and
+   * keeps a failed one a day instead of 30. */
+  secretPayload?: boolean;
   /** Run on a schedule as well (repeatable job); the worker reconciles schedules at start. */
   schedule?: JobSchedule<z.input<Schema>>;
 };
@@ -106,8 +109,12 @@ export function validatePayload<Schema extends z.ZodType>(
 
 // The payload as it is stored: validated, then through JSON, so that the handler gets the same
 // in-process as from a worker (a Date is a string until the schema turns it back, z.coerce.date).
+// The stored form is validated too: a payload the worker would refuse (a z.date() field, a
+// transform) is the caller's error now, not a job discarded later.
 export function storedPayload(job: JobDefinition, payload: unknown): unknown {
-  return JSON.parse(JSON.stringify(validatePayload(job, payload) ?? null));
+  const stored = JSON.parse(JSON.stringify(validatePayload(job, payload) ?? null));
+  validatePayload(job, stored);
+  return stored;
 }
 
 // The registry's definition for a job passed to enqueue: a job must be registered (listed in its

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
-import { createJobRegistry, defineJob, nextRun, storedPayload } from '../../src/core/jobs.ts';
+import {
+  createJobRegistry,
+  defineJob,
+  JobPayloadError,
+  nextRun,
+  storedPayload,
+} from '../../src/core/jobs.ts';
 
 const job = (name: string, extra: Partial<Parameters<typeof defineJob>[0]> = {}) =>
   defineJob({ name, payload: z.object({ n: z.number() }), handler() {}, ...extra });
@@ -30,12 +36,21 @@ describe('job definitions', () => {
   test('a payload is stored as the JSON of its parsed value: unknown keys dropped', () => {
     const withDate = defineJob({
       name: 'a.dated',
-      payload: z.object({ at: z.date() }),
+      payload: z.object({ at: z.coerce.date() }),
       handler() {},
     });
     assert.deepEqual(storedPayload(withDate, { at: new Date(0), extra: 'dropped' }), {
       at: '1970-01-01T00:00:00.000Z',
     });
+  });
+
+  test('a payload the stored JSON would not pass again is refused at once', () => {
+    const strictDate = defineJob({
+      name: 'a.strict',
+      payload: z.object({ at: z.date() }),
+      handler() {},
+    });
+    assert.throws(() => storedPayload(strictDate, { at: new Date(0) }), JobPayloadError);
   });
 
   test('cron schedules are read in UTC', () => {

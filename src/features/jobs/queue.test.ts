@@ -53,10 +53,17 @@ const notify = defineJob({
   },
 });
 
+// z.date() takes a Date, which JSON turns into a string the worker's check would refuse.
+const dated = defineJob({
+  name: 'probe.dated',
+  payload: z.object({ at: z.date() }),
+  handler() {},
+});
+
 let lastServices: AppServices | undefined;
 const probe = defineFeature({
   name: 'probe',
-  jobs: [flaky, sendMail, notify],
+  jobs: [flaky, sendMail, notify, dated],
   routes(_router, services) {
     lastServices = services;
   },
@@ -106,10 +113,22 @@ describe('the job queue on Redis', () => {
         actionLabel: 'nav.profile',
       },
     });
-    const job = await waitForState(queue, id, 'completed');
-    assert.equal(job.name, sendEmailJob.name);
-    const stored = await app.db.collection(outbox).findOne({ to: 'queue@example.com' });
-    assert.ok(stored?.text.includes('123456'), JSON.stringify(stored));
+    assert.equal((await queue.getJob(id))?.name, sendEmailJob.name);
+    const stored = await waitFor(
+      async () =>
+        (await app.db.collection(outbox).findOne({ to: 'queue@example.com' })) ?? undefined,
+      'the email in the outbox',
+    );
+    assert.ok(stored.text.includes('123456'), JSON.stringify(stored));
+    // An email's links and codes do not stay in Redis once it is sent.
+    await waitFor(async () => (await queue.getJob(id)) === null, `job ${id} to be removed`);
+  });
+
+  test('a payload the worker would refuse after JSON is refused at enqueue', async () => {
+    await assert.rejects(
+      services.jobs.enqueue(dated, { at: new Date() }),
+      /^JobPayloadError: Invalid payload for job "probe\.dated": at: /,
+    );
   });
 
   test('an invalid payload is refused at enqueue, naming the field, and nothing is queued', async () => {

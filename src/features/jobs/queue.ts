@@ -38,13 +38,14 @@ export function openQueue(config: Config, { failFast }: { failFast: boolean }): 
 }
 
 // How Bull keeps a job: retried with exponential backoff, completed ones trimmed (the last 1,000,
-// at most a day), failed ones kept 30 days with their error for a retry or a look.
+// at most a day), failed ones kept 30 days with their error for a retry or a look. A job whose
+// payload holds a secret is gone once done, and kept a day when it fails.
 export function jobOptions(job: JobDefinition): Bull.JobOptions {
   return {
     attempts: job.attempts ?? DEFAULT_ATTEMPTS,
     backoff: { type: 'exponential', delay: job.backoffMs ?? DEFAULT_BACKOFF_MS },
-    removeOnComplete: { count: 1_000, age: DAY_SECONDS },
-    removeOnFail: { age: 30 * DAY_SECONDS },
+    removeOnComplete: job.secretPayload ? true : { count: 1_000, age: DAY_SECONDS },
+    removeOnFail: { age: (job.secretPayload ? 1 : 30) * DAY_SECONDS },
   };
 }
 

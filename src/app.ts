@@ -5,12 +5,13 @@ import packageJson from '../package.json' with { type: 'json' };
 import { createJobQueue } from './core/app-jobs.ts';
 import { loadAssets } from './core/assets.ts';
 import { parseBodies } from './core/body.ts';
+import { collectionsOf } from './core/collections.ts';
 import { compressResponses } from './core/compress.ts';
 import type { Config } from './core/config.ts';
 import { csrfProtection, csrfToken } from './core/csrf.ts';
-import { type CollectionSpec, type Database, scheduleSweeps } from './core/db.ts';
+import { type Database, scheduleSweeps } from './core/db.ts';
 import { debugRoutes } from './core/debug.ts';
-import { outbox, outboxRoutes } from './core/email.ts';
+import { outboxRoutes } from './core/email.ts';
 import { errorPages } from './core/errors.ts';
 import type { Feature } from './core/feature.ts';
 import { healthRoutes } from './core/health.ts';
@@ -18,15 +19,11 @@ import { createI18n, createTranslators, detectLanguage } from './core/i18n.ts';
 import { closeConnectionsWhenDraining, createLifecycle, type Lifecycle } from './core/lifecycle.ts';
 import type { Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
-import { oauthStates } from './core/oauth.ts';
-import { limitPerIp, rateLimitCounters } from './core/rate-limit.ts';
+import { limitPerIp } from './core/rate-limit.ts';
 import { installRender } from './core/render.ts';
 import { requestLog } from './core/request-log.ts';
 import { securityHeaders } from './core/security.ts';
 import { createServices, withJobs } from './core/services.ts';
-import { sessions as sessionRecords } from './core/sessions.ts';
-import { signingKeys } from './core/signing-key.ts';
-import { users } from './core/users.ts';
 import { loadViews } from './core/views.ts';
 import { features as enabledFeatures } from './features/index.ts';
 import { project } from './project.ts';
@@ -38,20 +35,6 @@ export type CreateAppOptions = {
   lifecycle?: Lifecycle;
   features?: Feature[];
 };
-
-// Collections the core owns (accounts, sessions, rate limits, keys), then each feature's: their
-// indexes are ensured before the server listens.
-export function collectionsOf(features: Feature[]): CollectionSpec[] {
-  return [
-    users,
-    sessionRecords,
-    signingKeys,
-    rateLimitCounters,
-    outbox,
-    oauthStates,
-    ...features.flatMap((feature) => feature.collections ?? []),
-  ];
-}
 
 // Builds the Koa app from its parts. No I/O beyond reading locales and the build output, so
 // tests can create as many apps as they need against one database.

@@ -1,7 +1,8 @@
 // The web process: load config, connect to MongoDB, ensure indexes, serve, and shut down cleanly.
 import { createServer } from 'node:http';
-import { collectionsOf, createApp } from './app.ts';
+import { createApp } from './app.ts';
 import { AssetsMissingError } from './core/assets.ts';
+import { collectionsOf } from './core/collections.ts';
 import { ConfigError, databaseName, exitWithConfigError, loadConfigOrExit } from './core/config.ts';
 import { connectDatabase, ensureIndexes } from './core/db.ts';
 import { createLifecycle, shutdown } from './core/lifecycle.ts';

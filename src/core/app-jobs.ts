@@ -1,15 +1,15 @@
 import { cleanupJob } from './cleanup.ts';
+import { collectionsOf } from './collections.ts';
 import { sendEmailJob } from './email.ts';
 import type { AppServices, Feature } from './feature.ts';
 import { createInlineQueue } from './inline-jobs.ts';
 import { createJobRegistry, type JobQueue, type JobRegistry } from './jobs.ts';
 
-// Every job the app can run: the core's daily cleanup of what features declared `expiring`, email,
-// and
-// each feature's own jobs. The web process and the worker build the same registry.
+// Every job the app can run: the core's daily cleanup of expired documents, email, and each
+// feature's own jobs. The web process and the worker build the same registry.
 export function appJobs(features: Feature[]): JobRegistry {
   return createJobRegistry([
-    cleanupJob(features.flatMap((feature) => feature.expiring ?? [])),
+    cleanupJob(collectionsOf(features)),
     sendEmailJob,
     ...features.flatMap((feature) => feature.jobs ?? []),
   ]);

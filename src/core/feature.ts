@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { ExpiringDocuments } from './cleanup.ts';
 import type { Config } from './config.ts';
 import type { CollectionSpec, Database } from './db.ts';
 import type { Email } from './email.ts';
@@ -53,8 +52,6 @@ export type Feature = {
   readinessChecks?: (services: AppServices) => HealthCheck[];
   /** Background jobs it defines (defineJob); only listed jobs can be enqueued. */
   jobs?: JobDefinition[];
-  /** Documents the daily cleanup job deletes once their date field is past. */
-  expiring?: ExpiringDocuments[];
   /** Supplies services.jobs (the jobs feature: Bull on Redis). When no feature returns a queue,
    * jobs run in-process (src/core/inline-jobs.ts). Called before any other hook. */
   jobQueue?: (services: Omit<AppServices, 'jobs'>, registry: JobRegistry) => JobQueue | undefined;

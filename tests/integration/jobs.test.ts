@@ -15,7 +15,7 @@ import { request } from '../helpers/http.ts';
 type Note = { text: string; at: Date; attempt: number; id: string };
 const notes = defineCollection<Note>('test_notes');
 type Token = { name: string; expiresAt: Date };
-const tokens = defineCollection<Token>('test_tokens');
+const tokens = defineCollection<Token>('test_tokens', [], { expiresField: 'expiresAt' });
 
 const writeNote = defineJob({
   name: 'probe.write-note',
@@ -44,11 +44,11 @@ const everySecond = defineJob({
 });
 
 let services: AppServices;
-// A feature that exists only in this test, defining jobs and expiring documents like real ones.
+// A feature that exists only in this test, defining jobs and an expiring collection like real ones.
 const probe = defineFeature({
   name: 'probe',
   jobs: [writeNote, failing, everySecond],
-  expiring: [{ collection: tokens, field: 'expiresAt' }],
+  collections: [tokens],
   routes(_router, appServices) {
     services = appServices;
   },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ObjectId } from 'mongodb';
-import { collectionsOf } from '../../src/app.ts';
+import { collectionsOf } from '../../src/core/collections.ts';
 import { sweepExpired } from '../../src/core/db.ts';
 import { sessions } from '../../src/core/sessions.ts';
 import { users } from '../../src/core/users.ts';

@@ -52,16 +52,37 @@ process.on('unhandledRejection', (reason) => {
   }
   throw reason;
 });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing active jobs');
+// The jobs get SHUTDOWN_TIMEOUT_MS; closing Redis and MongoDB a few seconds more. Past that the
+// process ends anyway (exit 1): a shutdown that hangs on a dead connection must not outlive the
+// orchestrator's patience and end in a SIGKILL that says nothing.
+const CLOSE_MARGIN_MS = 5_000;
+
+async function shutDown(reason: string, code: number) {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    logger.error({ ms: config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS }, 'shutdown took too long');
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS).unref();
+  logger.info({ reason }, 'shutting down: finishing active jobs');
+  let exitCode = code;
+  try {
     const { clean, returned } = await worker.stop(config.SHUTDOWN_TIMEOUT_MS);
-    server.close();
-    server.closeAllConnections();
-    await db.close();
     logger.info({ clean, returned }, 'stopped');
-    process.exit(0);
-  });
+  } catch (error) {
+    logger.error({ err: error }, 'the worker did not stop cleanly');
+    exitCode = 1;
+  }
+  server.close();
+  server.closeAllConnections();
+  await db.close().catch(() => {});
+  process.exit(exitCode);
 }
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutDown(signal, 0));
+// A worker that no longer processes is restarted by its supervisor, not left looking healthy.
+worker.failed.then((error) => {
+  if (stopping) return;
+  logger.fatal({ err: error }, 'the worker stopped processing jobs');
+  void shutDown('processing failed', 1);
+});

@@ -26,6 +26,9 @@ export type Worker = {
   queue: Bull.Queue;
   /** /health/live, /health/ready and /metrics, for the worker's own port. */
   probes: Koa;
+  /** Settles with the error if Bull's processing loop ever gives up: the process should end then,
+   * since a worker that runs no jobs but answers its probes would hide the fault. */
+  failed: Promise<unknown>;
   /** Stops taking jobs, lets the active ones finish for up to timeoutMs, returns the others to
    * the queue, then closes Redis. `clean` is false when some had to be returned. */
   stop(timeoutMs: number): Promise<{ clean: boolean; returned: string[] }>;
@@ -80,7 +83,10 @@ export async function startWorker({
       active.delete(id);
     }
   });
-  processing.catch((error) => logger.error({ err: error }, 'the worker stopped processing'));
+  const failed = processing.then(
+    () => new Promise(() => {}),
+    (error: unknown) => error,
+  );
   logger.info(
     { queue: queue.name, concurrency: config.JOBS_CONCURRENCY, jobs: [...registry.keys()] },
     'worker started',
@@ -103,6 +109,7 @@ export async function startWorker({
     services,
     queue,
     probes,
+    failed,
     async stop(timeoutMs) {
       lifecycle.draining = true;
       await queue.pause(true, true); // this worker only, without waiting for the active jobs

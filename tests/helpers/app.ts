@@ -23,6 +23,11 @@ export type TestAppOptions = {
   mongodbUrl?: string;
 };
 
+// What production requires while the magic-link feature is on. These tests send no email: one
+// sent to this relay would fail (tests that send start a real SMTP server, tests/helpers/smtp.ts).
+// Browsers of an app with PUBLIC_URL must send it as their Origin.
+export const productionEmail = { PUBLIC_URL: 'https://app.test', SMTP_URL: 'smtp://127.0.0.1:9' };
+
 // Starts the real app on a free loopback port against its own database on the test server.
 export async function startTestApp({
   env = {},
@@ -45,7 +50,14 @@ export async function startTestApp({
   const db = await connectDatabase(url, database, logger);
   await ensureIndexes(db, collectionsOf(features), logger);
   const lifecycle = createLifecycle();
-  const app = createApp({ config, db, logger, lifecycle, features });
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp({ config, db, logger, lifecycle, features });
+  } catch (error) {
+    // A refused configuration is what some tests expect: leave nothing open behind it.
+    await closeAll(lifecycle, logger, [() => db.close()]);
+    throw error;
+  }
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -163,8 +163,11 @@ test('the production image installs, starts, becomes ready and stops cleanly', {
         /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
         '$1/groundwork_production_rehearsal',
       ),
-      // Production needs Redis while the job queue is enabled.
+      // Production needs Redis while the job queue is enabled, and a public origin and an SMTP
+      // relay while sign-in links are (nothing is sent here).
       REDIS_URL: redisUrl,
+      PUBLIC_URL: 'https://app.test',
+      SMTP_URL: 'smtp://127.0.0.1:9',
     },
   });
   server.stdout?.on('data', (chunk) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { startTestApp } from '../helpers/app.ts';
+import { productionEmail, startTestApp } from '../helpers/app.ts';
 import { requireEnv } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { defaultLocale, homeTitle, html, otherLocale, tr } from '../helpers/i18n.ts';
@@ -168,7 +168,7 @@ describe('in production', () => {
   before(async () => {
     // Production needs Redis while the job queue is enabled.
     app = await startTestApp({
-      env: { NODE_ENV: 'production', REDIS_URL: requireEnv('REDIS_URL') },
+      env: { NODE_ENV: 'production', REDIS_URL: requireEnv('REDIS_URL'), ...productionEmail },
     });
   });
   after(() => app.close());

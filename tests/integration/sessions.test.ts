@@ -8,7 +8,7 @@ import { sessions } from '../../src/core/sessions.ts';
 import { users } from '../../src/core/users.ts';
 import { features } from '../../src/features/index.ts';
 import { signIn, testSignIn } from '../helpers/accounts.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { productionEmail, startTestApp } from '../helpers/app.ts';
 import { cookieLine, createClient } from '../helpers/client.ts';
 import { defaultLocale, html, tr } from '../helpers/i18n.ts';
 
@@ -217,7 +217,7 @@ describe('session cookie flags', () => {
   test('production: a __Host- cookie, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain', async () => {
     const app = await startTestApp({
       features: [...features, testSignIn],
-      env: { NODE_ENV: 'production', TRUST_PROXY: 'true' },
+      env: { NODE_ENV: 'production', TRUST_PROXY: 'true', ...productionEmail },
     });
     try {
       const browser = createClient(app.baseUrl);

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type Bull from 'bull';
 import { z } from 'zod';
 import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
-import { startTestApp } from '../../../tests/helpers/app.ts';
+import { productionEmail, startTestApp } from '../../../tests/helpers/app.ts';
 import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv } from '../../../tests/helpers/env.ts';
 import { request } from '../../../tests/helpers/http.ts';
@@ -272,6 +272,7 @@ describe('the dashboard in production', () => {
         REDIS_URL: requireEnv('REDIS_URL'),
         JOBS_QUEUE: uniqueQueueName(),
         ADMIN_EMAILS: 'boss@example.org',
+        ...productionEmail,
       },
     }));
   });
@@ -279,7 +280,7 @@ describe('the dashboard in production', () => {
 
   for (const who of ['anonymous visitors', 'signed-in non-admins'] as const) {
     test(`is forbidden to ${who}, page and API alike`, async () => {
-      const browser = createClient(app.baseUrl);
+      const browser = createClient(app.baseUrl, { origin: productionEmail.PUBLIC_URL });
       if (who === 'signed-in non-admins') await signIn(browser, 'member@example.org');
       for (const path of ['/admin/jobs', '/admin/jobs/api/queues']) {
         const res = await browser.get(path, { headers: { Accept: 'application/json' } });
@@ -293,7 +294,7 @@ describe('the dashboard in production', () => {
   }
 
   test('opens for admins', async () => {
-    const admin = createClient(app.baseUrl);
+    const admin = createClient(app.baseUrl, { origin: productionEmail.PUBLIC_URL });
     assert.equal((await signIn(admin, 'boss@example.org')).role, 'admin');
     const page = await admin.get('/admin/jobs');
     assert.equal(page.status, 200);

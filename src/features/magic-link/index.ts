@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { ConfigError } from '../../core/config.ts';
 import { getSecurityCookie, setSecurityCookie } from '../../core/cookies.ts';
 import { sendEmail } from '../../core/email.ts';
 import { defineFeature } from '../../core/feature.ts';
@@ -57,6 +58,19 @@ export const magicLink = defineFeature({
   routes(router, services) {
     const { config, db, logger, rateLimits, sessions, signingKey } = services;
     const production = config.NODE_ENV === 'production';
+    // Refused at start rather than at the first sign-in: without these, links would point at
+    // whatever Host a client sent, or sit in the database instead of reaching anyone.
+    if (production) {
+      const missing = [
+        config.PUBLIC_URL
+          ? ''
+          : 'PUBLIC_URL: required when NODE_ENV=production, for the links in sign-in emails. Fix: set it to the public origin, e.g. https://app.example.com.',
+        config.SMTP_URL
+          ? ''
+          : 'SMTP_URL: required when NODE_ENV=production, to deliver sign-in emails. Fix: set it, e.g. smtps://user:pass@smtp.example.com:465, or remove the magic-link feature.',
+      ].filter(Boolean);
+      if (missing.length > 0) throw new ConfigError(missing);
+    }
     const perIp = rateLimits.create('magic-link-ip', { points: 10, durationSeconds: 15 * 60 });
     const perEmail = rateLimits.create('magic-link-email', { points: 3, durationSeconds: 15 * 60 });
     const verifyPerIp = rateLimits.create('magic-link-verify-ip', {
@@ -92,7 +106,7 @@ export const magicLink = defineFeature({
         ctx.render(htmx ? 'magic-link/panel' : 'magic-link/request', locals);
         return;
       }
-      // A deployment error (no PUBLIC_URL in production) fails loudly here, before any write.
+      // PUBLIC_URL in production (checked at start); the request's host in development.
       const origin = publicOrigin(ctx, config);
       const address = normalizeEmail(input.data.email);
       await perIp.consume(ctx, ctx.ip);

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { simpleParser } from 'mailparser';
 import { startTestApp } from '../../../tests/helpers/app.ts';
 import { type Client, createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { defaultLocale, html, otherLocale, tr } from '../../../tests/helpers/i18n.ts';
 import { latestEmail } from '../../../tests/helpers/outbox.ts';
+import { startSmtpServer } from '../../../tests/helpers/smtp.ts';
+import { ConfigError } from '../../core/config.ts';
 import { outbox } from '../../core/email.ts';
 import { sessions } from '../../core/sessions.ts';
 import { users } from '../../core/users.ts';
@@ -360,11 +363,12 @@ describe('magic links', () => {
 const inlineJobs = features.filter((feature) => feature.name !== 'jobs');
 
 describe('magic links in production', () => {
-  test('the browser-binding cookie is __Host-, Secure, HttpOnly, SameSite=Lax, 10 minutes', async () => {
+  test('the link reaches a real SMTP server, built from PUBLIC_URL; the browser cookie is __Host-, Secure, HttpOnly, SameSite=Lax', async () => {
     const origin = 'https://app.example';
+    const smtp = await startSmtpServer();
     const prod = await startTestApp({
       features: inlineJobs,
-      env: { NODE_ENV: 'production', PUBLIC_URL: origin },
+      env: { NODE_ENV: 'production', PUBLIC_URL: origin, SMTP_URL: smtp.url },
     });
     try {
       const client = createClient(prod.baseUrl, { origin });
@@ -378,26 +382,28 @@ describe('magic links in production', () => {
         line,
         /^__Host-magic=[\w-]{43}; path=\/; expires=[^;]+; samesite=lax; secure; httponly$/,
       );
-      const email = await latestEmail(prod.db, 'prod@example.org');
-      assert.ok(email.url?.startsWith(`${origin}/auth/verify/`), 'links use PUBLIC_URL');
+      assert.deepEqual(
+        smtp.received.map((mail) => mail.to),
+        [['prod@example.org']],
+      );
+      const mail = await simpleParser(smtp.received[0]?.raw ?? '');
+      assert.ok(mail.text?.includes(`${origin}/auth/verify/`), 'links use PUBLIC_URL');
+      assert.equal(await prod.db.collection(outbox).countDocuments({}), 0, 'nothing stored');
     } finally {
       await prod.close();
+      await smtp.close();
     }
   });
 
-  test('without PUBLIC_URL, production refuses to build links from the Host header', async () => {
-    const prod = await startTestApp({ features: inlineJobs, env: { NODE_ENV: 'production' } });
-    try {
-      const client = createClient(prod.baseUrl);
-      const token = await client.csrf('/login');
-      const res = await client.post('/auth/magic-link', {
-        form: { _csrf: token, email: 'host@example.org' },
-        headers: { Host: 'evil.example', Origin: 'http://evil.example' },
-      });
-      assert.equal(res.status, 500);
-      assert.equal(await prod.db.collection(outbox).countDocuments({}), 0);
-    } finally {
-      await prod.close();
-    }
+  test('without PUBLIC_URL or SMTP_URL, production refuses to start, naming both', async () => {
+    await assert.rejects(
+      startTestApp({ features: inlineJobs, env: { NODE_ENV: 'production' } }),
+      (error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /PUBLIC_URL: required when NODE_ENV=production/);
+        assert.match(error.message, /SMTP_URL: required when NODE_ENV=production/);
+        return true;
+      },
+    );
   });
 });

@@ -121,8 +121,9 @@ export const configSchema = z.object({
     .min(32, 'must be at least 32 characters')
     .optional()
     .describe(
-      'A long random string (e.g. `openssl rand -base64 48`) that signs CSRF tokens; when unset, ' +
-        'one is generated once and kept in MongoDB.',
+      'A long random string (e.g. `openssl rand -base64 48`) that signs CSRF tokens and binds ' +
+        'sign-in links to their browser (changing it voids pending links); when unset, one is ' +
+        'generated once and kept in MongoDB.',
     ),
   SESSION_IDLE_MINUTES: atLeast(1)
     .default(30)

@@ -110,13 +110,18 @@ export const accounts = defineFeature({
         renderProfile(ctx, { unlinkError: true });
         return;
       }
-      // $set of the remaining list rather than $pull with a condition, which FerretDB ignores.
-      await db
-        .collection(users)
-        .updateOne(
-          { _id: user._id, 'identities.provider': provider },
-          { $set: { identities: user.identities.filter((i) => i.provider !== provider) } },
-        );
+      // $set of the remaining list rather than $pull with a condition, which FerretDB ignores;
+      // read from the database, since ctx.state.user may be a few seconds old (SESSION_CACHE_MS)
+      // and a link made meanwhile must not be undone.
+      const current = await db.collection(users).findOne({ _id: user._id });
+      await db.collection(users).updateOne(
+        { _id: user._id, 'identities.provider': provider },
+        {
+          $set: {
+            identities: (current?.identities ?? []).filter((i) => i.provider !== provider),
+          },
+        },
+      );
       sessions.forgetUser(user._id);
       seeOther(ctx, '/profile');
     });

@@ -7,8 +7,7 @@ import { sampleJob } from './sample-job.ts';
 const ENQUEUED_ID = /^[\w:-]{1,64}$/;
 
 // /debug/jobs (development only): the registered jobs, the queue's counts, and a button that
-// enqueues the sample job. POST has no CSRF token yet (that lands with the auth feature), which
-// is why it exists only outside production and only enqueues the harmless sample job.
+// enqueues the sample job (its form carries the CSRF token; the job is harmless).
 export function debugJobRoutes(router: Router, { jobs }: AppServices) {
   router.get('jobs.debug', '/debug/jobs', async (ctx) => {
     const counts = jobs instanceof BullJobQueue ? await jobs.queue.getJobCounts() : undefined;

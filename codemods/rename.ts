@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import type { Codemod } from './engine.ts';
 import { projectObject, setProperty } from './project-file.ts';
 
@@ -53,19 +53,26 @@ export const rename: Codemod = {
       ),
     );
 
-    // compose.yml: the project name (container and volume prefix) and the development database.
+    // Compose files: the project name (container and volume prefix) and the database every
+    // service (app, worker) connects to.
     const database = answers.slug.replaceAll('-', '_');
     for (const file of ['compose.yml', 'compose.prod.yml']) {
       const text = tree.read(file);
       if (text === undefined) continue;
       const doc = parseDocument(text);
       doc.set('name', answers.slug);
-      const url = doc.getIn(['services', 'app', 'environment', 'MONGODB_URL']);
-      if (typeof url === 'string') {
-        doc.setIn(
-          ['services', 'app', 'environment', 'MONGODB_URL'],
-          url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`),
-        );
+      const services = doc.get('services');
+      for (const { key } of isMap(services) ? services.items : []) {
+        const path = [
+          'services',
+          String(isScalar(key) ? key.value : key),
+          'environment',
+          'MONGODB_URL',
+        ];
+        const url = doc.getIn(path);
+        if (typeof url === 'string') {
+          doc.setIn(path, url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`));
+        }
       }
       tree.write(file, doc.toString());
     }

@@ -46,7 +46,8 @@ async function importProject(dir: string) {
 describe('setup codemods', () => {
   test('rename: identity, package.json, README, AGENTS.md and compose', async () => {
     const dir = fresh();
-    setUp(dir, baseAnswers, renderOptions);
+    // With the jobs feature, so the compose files keep a worker that connects too.
+    setUp(dir, { ...baseAnswers, features: ['jobs'] }, renderOptions);
     const project = await importProject(dir);
     assert.equal(project.name, 'Acme Portal');
     assert.equal(project.slug, 'acme-portal');
@@ -66,8 +67,14 @@ describe('setup codemods', () => {
       read(dir, 'AGENTS.md'),
       /^This repository is \*\*Acme Portal\*\*: The portal for Acme customers\.$/m,
     );
-    assert.match(read(dir, 'compose.yml'), /^name: acme-portal$/m);
-    assert.match(read(dir, 'compose.yml'), /MONGODB_URL: mongodb:\/\/mongo:27017\/acme_portal$/m);
+    for (const file of ['compose.yml', 'compose.prod.yml']) {
+      const compose = read(dir, file);
+      assert.match(compose, /^name: acme-portal$/m, file);
+      // Every service that connects (app and worker) uses the renamed database.
+      const urls = compose.match(/MONGODB_URL: .*$/gm) ?? [];
+      assert.ok(urls.length >= 2, file);
+      for (const url of urls) assert.equal(url, 'MONGODB_URL: mongodb://mongo:27017/acme_portal');
+    }
   });
 
   test('languages: adds copies marked for translation, removes the unchosen, sets the default', async () => {

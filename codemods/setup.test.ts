@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { rootDir } from '../src/core/paths.ts';
 import { copyProject } from '../tests/helpers/project-copy.ts';
 import { baseAnswers, renderOptions } from '../tests/setup/answers.ts';
 import type { Answers } from './answers.ts';
@@ -72,7 +73,8 @@ describe('setup codemods', () => {
       assert.match(compose, /^name: acme-portal$/m, file);
       // Every service that connects (app and worker) uses the renamed database.
       const urls = compose.match(/MONGODB_URL: .*$/gm) ?? [];
-      assert.ok(urls.length >= 2, file);
+      const before = read(rootDir, file).match(/MONGODB_URL: .*$/gm) ?? [];
+      assert.equal(urls.length, before.length, file);
       for (const url of urls) assert.equal(url, 'MONGODB_URL: mongodb://mongo:27017/acme_portal');
     }
   });

@@ -2,19 +2,13 @@ import { test as base } from '@playwright/test';
 import { expect, test } from '../../../tests/e2e/fixtures.ts';
 import { requireEnv } from '../../../tests/helpers/env.ts';
 import { defaultLocale as lang, tr } from '../../../tests/helpers/i18n.ts';
-import { inspectQueue } from './testing.ts';
 
-// playwright.config.ts names the test server's queue after its port; no worker runs here, so
-// what the page enqueues waits in that queue until afterAll empties it.
+// playwright.config.ts names the test server's queue after its port and starts a worker for it,
+// which runs what these tests enqueue. (Emptying the queue afterwards with Bull's obliterate
+// paused it, and later tests' emails waited behind the pause.)
 const queueName = `groundwork_e2e_${process.env.E2E_PORT ?? 3210}`;
 
 test.use({ locale: lang });
-
-base.afterAll(async () => {
-  const queue = inspectQueue(queueName);
-  await queue.obliterate({ force: true });
-  await queue.close();
-});
 
 test('/debug/jobs lists the jobs and enqueues the sample job in place', async ({ page }) => {
   requireEnv('REDIS_URL');

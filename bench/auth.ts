@@ -30,7 +30,16 @@ const mongodbUrl = process.env.MONGODB_URL.replace(
   /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
   '$1/groundwork_bench_auth',
 );
-const env = { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', MONGODB_URL: mongodbUrl };
+// Production refuses to start without PUBLIC_URL and SMTP_URL while sign-in links are on; the
+// bench sends no email.
+const env = {
+  ...process.env,
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  MONGODB_URL: mongodbUrl,
+  PUBLIC_URL: 'https://bench.test',
+  SMTP_URL: 'smtp://127.0.0.1:9',
+};
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');

@@ -62,7 +62,16 @@ async function start(script: string): Promise<Server> {
   const args = script === 'src/server.ts' ? startArgs : [script];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST, PORT: String(port) },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST,
+      PORT: String(port),
+      // Required in production while sign-in links are on; the bench sends no email.
+      PUBLIC_URL: 'https://bench.test',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

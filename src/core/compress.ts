@@ -10,9 +10,11 @@ type Encoding = 'br' | 'gzip';
 
 function compress(encoding: Encoding, input: string | Buffer, size: number): Buffer {
   // The window is sized to the body, so a 3 KB page does not set up zlib's 256 KB default state.
+  // gzip level 1: on a per-visitor page (the sign-in form with its CSRF token) it served 16% more
+  // requests than level 6 for 3% more bytes (1,542 vs 1,491 B); cached pages pay once either way.
   const bits = Math.max(10, Math.min(15, Math.ceil(Math.log2(size))));
   if (encoding === 'gzip')
-    return gzipSync(input, { level: 6, windowBits: bits, memLevel: Math.max(1, bits - 7) });
+    return gzipSync(input, { level: 1, windowBits: bits, memLevel: Math.max(1, bits - 7) });
   return brotliCompressSync(input, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: 4,

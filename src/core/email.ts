@@ -54,15 +54,17 @@ export function createEmailTransport(
   lifecycle: Lifecycle,
 ): EmailTransport {
   if (config.SMTP_URL) {
-    // Required only when used: nodemailer costs the idle process several MB.
-    const { createTransport } = createRequire(import.meta.url)(
-      'nodemailer',
-    ) as typeof import('nodemailer');
-    const smtp = createTransport(config.SMTP_URL);
-    lifecycle.onShutdown(async () => smtp.close());
+    const url = config.SMTP_URL;
+    // Loaded at the first email: nodemailer costs an idle process several MB, and with the job
+    // queue the web process never sends (the worker does).
+    let smtp: ReturnType<typeof import('nodemailer').createTransport> | undefined;
+    lifecycle.onShutdown(async () => smtp?.close());
     return {
       name: 'smtp',
       async deliver(message) {
+        smtp ??= (
+          createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer')
+        ).createTransport(url);
         await smtp.sendMail(message);
       },
     };

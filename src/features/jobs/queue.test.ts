@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Bull from 'bull';
+import pino from 'pino';
 import { z } from 'zod';
 import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
 import { productionEmail, startTestApp } from '../../../tests/helpers/app.ts';
@@ -13,11 +14,12 @@ import { startTcpProxy } from '../../../tests/helpers/tcp-proxy.ts';
 import { defineCollection } from '../../core/db.ts';
 import { outbox, sendEmail, sendEmailJob } from '../../core/email.ts';
 import { type AppServices, defineFeature } from '../../core/feature.ts';
-import { defineJob, JobPayloadError } from '../../core/jobs.ts';
+import { createJobRegistry, defineJob, JobPayloadError } from '../../core/jobs.ts';
 import { project } from '../../project.ts';
 import { home } from '../home/index.ts';
 import { features } from '../index.ts';
 import { sampleJob } from './sample-job.ts';
+import { reconcileSchedules } from './schedules.ts';
 import { dropQueue, inspectQueue, uniqueQueueName, waitFor, waitForState } from './testing.ts';
 import { startWorker, type Worker } from './worker.ts';
 
@@ -345,5 +347,32 @@ describe('readiness with Redis down', () => {
 
     await proxy.up();
     await waitFor(async () => (await ready()).status === 200, 'ready again', 10_000);
+  });
+});
+
+describe('schedules in Redis', () => {
+  test('follow the code: unchanged ones kept once, a changed payload replaces the old run', async () => {
+    const queue = inspectQueue(uniqueQueueName());
+    const tick = (n: number) =>
+      defineJob({
+        name: 'probe.tick',
+        payload: z.object({ n: z.number() }),
+        schedule: { cron: '0 3 * * *', payload: { n } },
+        handler() {},
+      });
+    const logger = pino({ level: 'silent' });
+    try {
+      for (const n of [1, 1, 2]) {
+        await reconcileSchedules(queue, createJobRegistry([tick(n)]), logger);
+      }
+      assert.equal((await queue.getRepeatableJobs()).length, 1);
+      const next = await queue.getDelayed();
+      assert.deepEqual(
+        next.map((job) => job.data),
+        [{ n: 2 }],
+      );
+    } finally {
+      await dropQueue(queue);
+    }
   });
 });

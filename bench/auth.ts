@@ -16,6 +16,7 @@ import { connectDatabase } from '../src/core/db.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startSession } from '../src/core/sessions.ts';
 import { signInByEmail } from '../src/core/users.ts';
+import { productionEmail } from '../tests/helpers/production-env.ts';
 
 const root = join(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -30,15 +31,12 @@ const mongodbUrl = process.env.MONGODB_URL.replace(
   /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
   '$1/groundwork_bench_auth',
 );
-// Production refuses to start without PUBLIC_URL and SMTP_URL while sign-in links are on; the
-// bench sends no email.
 const env = {
   ...process.env,
   NODE_ENV: 'production',
   LOG_LEVEL: 'warn',
   MONGODB_URL: mongodbUrl,
-  PUBLIC_URL: 'https://bench.test',
-  SMTP_URL: 'smtp://127.0.0.1:9',
+  ...productionEmail,
 };
 const children = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import packageJson from '../package.json' with { type: 'json' };
+import { productionEmail } from '../tests/helpers/production-env.ts';
 
 const root = join(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
@@ -68,9 +69,7 @@ async function start(script: string): Promise<Server> {
       LOG_LEVEL: 'warn',
       HOST,
       PORT: String(port),
-      // Required in production while sign-in links are on; the bench sends no email.
-      PUBLIC_URL: 'https://bench.test',
-      SMTP_URL: 'smtp://127.0.0.1:9',
+      ...productionEmail,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -45,24 +45,28 @@ const RateLimiterRes: typeof Limiters.RateLimiterRes = lib('RateLimiterRes');
 // nor lifts the limits. Keys are prefixed with the database name: apps sharing a Redis stay apart.
 export function createRateLimits({ config, db, lifecycle }: StoreOptions): RateLimits {
   const prefix = db.db.databaseName;
+  const redisUrl = config.REDIS_URL;
+  // Connected when the first limiter is made (a worker makes none, so it opens no connection).
+  // Limiters skip Redis while it is not connected (rejectIfRedisNotReady); the readiness ping
+  // waits for the connection. Errors surface there, not as unhandled events.
   let redis: Redis | undefined;
-  if (config.REDIS_URL) {
-    // Limiters skip Redis while it is not connected (rejectIfRedisNotReady); the readiness ping
-    // waits for the connection. Errors surface there, not as unhandled events.
+  const connectRedis = (url: string) => {
+    if (redis) return redis;
     const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-    redis = new RedisClient(config.REDIS_URL, { maxRetriesPerRequest: 1 });
-    redis.on('error', () => {});
-    const client = redis;
+    const client = new RedisClient(url, { maxRetriesPerRequest: 1 });
+    client.on('error', () => {});
     lifecycle.onShutdown(() => client.quit());
-  }
+    redis = client;
+    return client;
+  };
   const store = (name: string, { points, durationSeconds }: RateLimitOptions) => {
     const common = { points, duration: durationSeconds, keyPrefix: `${prefix}:${name}` };
     const insuranceLimiter = new RateLimiterMemory(common);
-    if (redis) {
+    if (redisUrl) {
       const RateLimiterRedis: typeof Limiters.RateLimiterRedis = lib('RateLimiterRedis');
       return new RateLimiterRedis({
         ...common,
-        storeClient: redis,
+        storeClient: connectRedis(redisUrl),
         rejectIfRedisNotReady: true,
         insuranceLimiter,
       });
@@ -94,12 +98,12 @@ export function createRateLimits({ config, db, lifecycle }: StoreOptions): RateL
         },
       };
     },
-    readinessChecks: redis
+    readinessChecks: redisUrl
       ? [
           {
             name: 'redis',
             check: async () => {
-              await (redis as Redis).ping();
+              await connectRedis(redisUrl).ping();
             },
           },
         ]

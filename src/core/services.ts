@@ -2,7 +2,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db.ts';
 import { createEmail, createEmailTransport } from './email.ts';
 import type { AppServices, Feature } from './feature.ts';
-import type { Translators } from './i18n.ts';
+import { createI18n, createTranslators, type Translators } from './i18n.ts';
 import type { JobQueue } from './jobs.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.ts';
 import { createRateLimits } from './rate-limit.ts';
 import { createSessions } from './sessions.ts';
 import { createSigningKey } from './signing-key.ts';
-import type { Views } from './views.ts';
+import { loadViews, type Views } from './views.ts';
 
 type ServiceParts = {
   config: Config;
@@ -18,8 +18,9 @@ type ServiceParts = {
   logger: Logger;
   lifecycle: Lifecycle;
   metrics: Metrics;
-  views: Views;
-  translators: Translators;
+  /** The web process passes the ones it renders pages with; others get their own. */
+  views?: Views;
+  translators?: Translators;
 };
 
 // The services every process shares (web and worker alike, so a job can send email as a request
@@ -30,8 +31,8 @@ export function createServices({
   logger,
   lifecycle,
   metrics,
-  views,
-  translators,
+  views = loadViews(),
+  translators = createTranslators(createI18n()),
 }: ServiceParts) {
   const services: Omit<AppServices, 'jobs'> = {
     config,

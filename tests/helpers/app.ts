@@ -23,11 +23,6 @@ export type TestAppOptions = {
   mongodbUrl?: string;
 };
 
-// What production requires while the magic-link feature is on. These tests send no email: one
-// sent to this relay would fail (tests that send start a real SMTP server, tests/helpers/smtp.ts).
-// Browsers of an app with PUBLIC_URL must send it as their Origin.
-export const productionEmail = { PUBLIC_URL: 'https://app.test', SMTP_URL: 'smtp://127.0.0.1:9' };
-
 // Starts the real app on a free loopback port against its own database on the test server.
 export async function startTestApp({
   env = {},

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { productionEmail } from '../helpers/production-env.ts';
 import { copies, readDockerfile, root, type Stage, workdir } from './dockerfile.ts';
 
 const temporary: string[] = [];
@@ -163,11 +164,9 @@ test('the production image installs, starts, becomes ready and stops cleanly', {
         /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/,
         '$1/groundwork_production_rehearsal',
       ),
-      // Production needs Redis while the job queue is enabled, and a public origin and an SMTP
-      // relay while sign-in links are (nothing is sent here).
+      // Production needs Redis while the job queue is enabled, and more while sign-in links are.
       REDIS_URL: redisUrl,
-      PUBLIC_URL: 'https://app.test',
-      SMTP_URL: 'smtp://127.0.0.1:9',
+      ...productionEmail,
     },
   });
   server.stdout?.on('data', (chunk) => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { productionEmail, startTestApp } from '../helpers/app.ts';
+import { startTestApp } from '../helpers/app.ts';
 import { requireEnv } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { defaultLocale, homeTitle, html, otherLocale, tr } from '../helpers/i18n.ts';
+import { productionEmail } from '../helpers/production-env.ts';
 
 describe('HTTP surface', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;

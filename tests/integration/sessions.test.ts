@@ -8,9 +8,10 @@ import { sessions } from '../../src/core/sessions.ts';
 import { users } from '../../src/core/users.ts';
 import { features } from '../../src/features/index.ts';
 import { signIn, testSignIn } from '../helpers/accounts.ts';
-import { productionEmail, startTestApp } from '../helpers/app.ts';
+import { startTestApp } from '../helpers/app.ts';
 import { cookieLine, createClient } from '../helpers/client.ts';
 import { defaultLocale, html, tr } from '../helpers/i18n.ts';
+import { productionEmail } from '../helpers/production-env.ts';
 
 const hash = (id: string) => createHash('sha256').update(id).digest('base64url');
 

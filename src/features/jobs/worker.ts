@@ -7,14 +7,12 @@ import type { Config } from '../../core/config.ts';
 import type { Database } from '../../core/db.ts';
 import type { AppServices, Feature } from '../../core/feature.ts';
 import { healthRoutes } from '../../core/health.ts';
-import { createI18n, createTranslators } from '../../core/i18n.ts';
 import { JobPayloadError } from '../../core/jobs.ts';
 import { closeAll, createLifecycle } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/logger.ts';
 import { createMetrics } from '../../core/metrics.ts';
 import { jobMetrics, runJob } from '../../core/run-job.ts';
 import { createServices, withJobs } from '../../core/services.ts';
-import { loadViews } from '../../core/views.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { reconcileSchedules } from './schedules.ts';
@@ -50,15 +48,7 @@ export async function startWorker({
   const lifecycle = createLifecycle();
   const metrics = createMetrics();
   const jobs = new BullJobQueue(queue, registry);
-  const withoutJobs = createServices({
-    config,
-    db,
-    logger,
-    lifecycle,
-    metrics,
-    views: loadViews(),
-    translators: createTranslators(createI18n()),
-  });
+  const withoutJobs = createServices({ config, db, logger, lifecycle, metrics });
   const services = withJobs(withoutJobs, jobs, features);
   const counters = jobMetrics(metrics.registry);
   queueDepthMetric(metrics.registry, queue);

@@ -1,21 +1,29 @@
 // `npm run bench`: throughput, latency, first-load size, cold start and memory of the app, in one run,
 // next to a bare Koa baseline measured the same way. See bench/README.md for how to read the output.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import autocannon from 'autocannon';
 import packageJson from '../package.json' with { type: 'json' };
 import { productionEmail } from '../tests/helpers/production-env.ts';
+import { type Load, loadClient, measureLoad } from './load.ts';
+import { topFunctions } from './profile.ts';
 
 const root = join(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // seconds discarded first (JIT, caches)
 const CONNECTIONS = 50;
+// The sustained run: a fresh app serving `/` for a minute at twice the connections, its RSS sampled.
+const SUSTAIN = Number(process.env.BENCH_SUSTAIN ?? 60);
+const SUSTAIN_CONNECTIONS = Number(process.env.BENCH_SUSTAIN_CONNECTIONS ?? 100);
+const RSS_SAMPLE_MS = 100;
+const CLIENT = loadClient();
+// BENCH_CPU_PROFILE=1 adds a run of `/` under `node --cpu-prof` and prints where its time goes.
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE === '1';
 const COLD_RUNS = 5;
 const POLL_MS = 10;
 const SETTLE_MS = 1_000; // lets start-up garbage be collected before the idle RSS reading
@@ -58,9 +66,9 @@ function freePort(): Promise<number> {
 // The app runs with the flags of `npm start` (the Dockerfile's CMD is kept equal to it by a test).
 const startArgs = packageJson.scripts.start.split(' ').slice(1);
 
-async function start(script: string): Promise<Server> {
+async function start(script: string, nodeArgs: string[] = []): Promise<Server> {
   const port = await freePort();
-  const args = script === 'src/server.ts' ? startArgs : [script];
+  const args = [...nodeArgs, ...(script === 'src/server.ts' ? startArgs : [script])];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
@@ -96,8 +104,12 @@ async function stop({ child }: Server) {
 
 // Runs `use` against a fresh server, always stops it, and attaches the server's last output to any
 // failure (a 500 or a crash is explained there, the app logs errors at warn level and above).
-async function withServer<T>(script: string, use: (server: Server) => Promise<T>): Promise<T> {
-  const server = await start(script);
+async function withServer<T>(
+  script: string,
+  use: (server: Server) => Promise<T>,
+  nodeArgs: string[] = [],
+): Promise<T> {
+  const server = await start(script, nodeArgs);
   try {
     return await use(server);
   } catch (error) {
@@ -174,30 +186,25 @@ async function cpuBusy(): Promise<number> {
   return 1 - (second.idle - first.idle) / (second.total - first.total || 1);
 }
 
-type Load = { reqPerSec: number; p99Ms: number; p50Ms: number; requests: number };
+const load = (name: string, url: string, connections = CONNECTIONS, duration = DURATION) =>
+  measureLoad(CLIENT, { name, url, connections, duration, warmup: WARMUP, headers: LOAD_HEADERS });
 
-async function load(name: string, url: string): Promise<Load> {
-  console.error(`load: ${name} (${WARMUP} s warm-up, ${DURATION} s measured)`);
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    headers: LOAD_HEADERS,
-    ...(WARMUP > 0 ? { warmup: { duration: WARMUP } } : {}),
-  });
-  // Failed or non-2xx requests are cheap and would inflate req/s: the figures would be wrong.
-  if (result.errors || result.timeouts || result.non2xx || !result.requests.total) {
-    throw new Error(
-      `${name}: ${result.requests.total} requests, ${result.errors} errors, ` +
-        `${result.timeouts} timeouts, ${result.non2xx} non-2xx responses`,
-    );
-  }
-  return {
-    reqPerSec: result.requests.average,
-    p99Ms: result.latency.p99,
-    p50Ms: result.latency.p50,
-    requests: result.requests.total,
+// Samples the RSS of `pid` every RSS_SAMPLE_MS while `during` runs: the highest and the last value.
+async function sampleRss<T>(pid: number | undefined, during: () => Promise<T>) {
+  let peak = 0;
+  let last = 0;
+  const sample = () => {
+    last = rss(pid);
+    peak = Math.max(peak, last);
   };
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  try {
+    const result = await during();
+    sample();
+    return { result, peak, last };
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 async function coldStart(): Promise<number> {
@@ -233,12 +240,32 @@ async function firstLoad(base: string): Promise<Transfer[]> {
   return [page.transfer, ...assets];
 }
 
+// `/` under load in an app started with --cpu-prof; the profile is written when the app exits.
+async function profileHome() {
+  const dir = join(root, 'bench/results/profiles');
+  mkdirSync(dir, { recursive: true });
+  const before = new Set(readdirSync(dir));
+  await withServer(
+    'src/server.ts',
+    async (server) => {
+      await waitUntilUp(server, '/health/ready');
+      await load('app / (profiled)', `${server.url}/`);
+    },
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  );
+  const file = readdirSync(dir).find((name) => !before.has(name));
+  if (!file) throw new Error(`the profiled app wrote no profile to ${dir}`);
+  return { file: join('bench/results/profiles', file), top: topFunctions(join(dir, file), 15) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run, print, save.
 
 async function main() {
-  if (!(DURATION > 0) || !(WARMUP >= 0)) {
-    throw new Error('BENCH_DURATION must be a number of seconds > 0, BENCH_WARMUP >= 0');
+  if (!(DURATION > 0) || !(WARMUP >= 0) || !(SUSTAIN >= 0) || !(SUSTAIN_CONNECTIONS > 0)) {
+    throw new Error(
+      'BENCH_DURATION and BENCH_SUSTAIN_CONNECTIONS must be > 0, BENCH_WARMUP and BENCH_SUSTAIN >= 0',
+    );
   }
   if (!process.env.MONGODB_URL) {
     throw new Error('MONGODB_URL is not set (e.g. eval "$(scripts/services.sh env)")');
@@ -273,17 +300,32 @@ async function main() {
     const idleRss = rss(server.child.pid);
     const transfers = await firstLoad(server.url);
     const live = await load('app /health/live', `${server.url}/health/live`);
-    let maxRss = 0;
-    const sampler = setInterval(() => {
-      maxRss = Math.max(maxRss, rss(server.child.pid));
-    }, 100);
-    try {
-      const home = await load('app /', `${server.url}/`);
-      return { idleRss, maxRss, transfers, live, home };
-    } finally {
-      clearInterval(sampler);
-    }
+    const home = await sampleRss(server.child.pid, () => load('app /', `${server.url}/`));
+    return { idleRss, maxRss: home.peak, transfers, live, home: home.result };
   });
+
+  // A fresh process, so growth from start-up is seen; no warm-up, since that growth is the point.
+  const sustained =
+    SUSTAIN > 0
+      ? await withServer('src/server.ts', async (server) => {
+          await waitUntilUp(server, '/health/ready');
+          await sleep(SETTLE_MS);
+          const startRss = rss(server.child.pid);
+          const { result, peak, last } = await sampleRss(server.child.pid, () =>
+            measureLoad(CLIENT, {
+              name: `app / sustained, ${SUSTAIN_CONNECTIONS} connections`,
+              url: `${server.url}/`,
+              connections: SUSTAIN_CONNECTIONS,
+              duration: SUSTAIN,
+              warmup: 0,
+              headers: LOAD_HEADERS,
+            }),
+          );
+          return { startRss, peakRss: peak, endRss: last, load: result };
+        })
+      : undefined;
+
+  const profile = CPU_PROFILE ? await profileHome() : undefined;
 
   const bareLoad = bare.load;
   const { idleRss, transfers, live: liveLoad, home: homeLoad } = app;
@@ -317,6 +359,15 @@ async function main() {
       shown: `${Math.round(coldMedianMs)} ms`,
     },
     { name: 'RSS idle <= 120 MB', pass: idleRss <= 120 * MB, shown: `${fixed(idleRss / MB)} MB` },
+    ...(sustained
+      ? [
+          {
+            name: `RSS under sustained load <= 200 MB`,
+            pass: sustained.peakRss <= 200 * MB,
+            shown: `${fixed(sustained.peakRss / MB)} MB`,
+          },
+        ]
+      : []),
   ];
 
   const cpus = availableParallelism();
@@ -334,7 +385,7 @@ async function main() {
     `CPU busy with other work: ${fixed(busyBefore * 100, 0)}% before, ${fixed(busyAfter * 100, 0)}% after` +
       (Math.max(busyBefore, busyAfter) > 0.1 ? '  <- not idle: figures are noisy, run again' : ''),
     '',
-    'Throughput (load generator in this process, each server alone in a child process)',
+    `Throughput (${CLIENT === 'wrk' ? 'wrk, one thread' : 'autocannon in this process'}, each server alone in a child process)`,
     `  ${'target'.padEnd(22)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'vs bare Koa'.padStart(14)}`,
     ...rows.map(
       ([name, l]) =>
@@ -355,6 +406,21 @@ async function main() {
       `(runs: ${coldRuns.map((ms) => Math.round(ms)).join(', ')} ms)`,
     `RSS of the app process: idle ${fixed(idleRss / MB)} MB ` +
       `(bare Koa idle ${fixed(bare.idleRss / MB)} MB), max during / load ${fixed(app.maxRss / MB)} MB`,
+    ...(sustained
+      ? [
+          `Sustained: / for ${SUSTAIN} s at ${SUSTAIN_CONNECTIONS} connections in a fresh process, ` +
+            `${Math.round(sustained.load.reqPerSec).toLocaleString('en')} req/s, p99 ${sustained.load.p99Ms} ms; ` +
+            `RSS ${fixed(sustained.startRss / MB)} MB before, peak ${fixed(sustained.peakRss / MB)} MB, ` +
+            `end ${fixed(sustained.endRss / MB)} MB`,
+        ]
+      : []),
+    ...(profile
+      ? [
+          '',
+          `CPU profile of / (${profile.file}), self time, share of busy time:`,
+          ...profile.top.map((f) => `  ${fixed(f.share * 100).padStart(5)}%  ${f.name}`),
+        ]
+      : []),
     '',
     'Targets',
     ...targets.map((t) => `  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(38)}${t.shown}`),
@@ -371,6 +437,7 @@ async function main() {
     warmupSeconds: WARMUP,
     cpuBusyOtherwise: { before: busyBefore, after: busyAfter },
     loadHeaders: LOAD_HEADERS,
+    client: CLIENT,
     load: {
       bareKoa: bareLoad,
       live: { ...liveLoad, ratioToBareKoa: ratio(liveLoad) },
@@ -379,6 +446,12 @@ async function main() {
     firstLoad: { totalBytes: firstLoadBytes, resources: transfers },
     coldStart: { medianMs: coldMedianMs, runsMs: coldRuns },
     rss: { idleBytes: idleRss, maxUnderLoadBytes: app.maxRss, bareKoaIdleBytes: bare.idleRss },
+    sustained: sustained && {
+      seconds: SUSTAIN,
+      connections: SUSTAIN_CONNECTIONS,
+      ...sustained,
+    },
+    cpuProfile: profile,
     targets: targets.map(({ name, pass, shown }) => ({ name, pass, value: shown })),
   };
   const out = join(root, 'bench/results');

@@ -1,5 +1,4 @@
 import './core/app/context.ts';
-import Router from '@koa/router';
 import Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { createJobQueue } from './core/app/app-jobs.ts';
@@ -9,6 +8,7 @@ import { createServices, withJobs } from './core/app/services.ts';
 import { csrfProtection, csrfToken } from './core/auth/csrf.ts';
 import { limitPerIp } from './core/auth/rate-limit.ts';
 import type { Config } from './core/config/config.ts';
+import { Router } from './core/config/koa-router.ts';
 import { type Database, scheduleSweeps } from './core/data/db.ts';
 import { outboxRoutes } from './core/email/email.ts';
 import { parseBodies } from './core/http/body.ts';

@@ -1,5 +1,4 @@
 // The web process: load config, connect to MongoDB, ensure indexes, serve, and shut down cleanly.
-import { createServer } from 'node:http';
 import { createApp } from './app.ts';
 import { collectionsOf } from './core/app/collections.ts';
 import {
@@ -53,8 +52,7 @@ try {
   process.exit(1);
 }
 
-const server = createServer(app.callback());
-server.listen(config.PORT, config.HOST, () => {
+const server = app.listen(config.PORT, config.HOST, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info(

@@ -1,7 +1,6 @@
 // The worker process (`npm run worker`): runs queued jobs and the schedules, serves /health and
 // /metrics on WORKER_PORT, and on SIGTERM stops taking jobs and finishes or returns the active
 // ones. Part of the jobs feature (src/features/jobs/feature.json lists this file).
-import { createServer } from 'node:http';
 import {
   ConfigError,
   databaseName,
@@ -39,8 +38,7 @@ try {
   process.exit(1);
 }
 
-const server = createServer(worker.probes.callback());
-server.listen(config.WORKER_PORT, config.HOST, () => {
+const server = worker.probes.listen(config.WORKER_PORT, config.HOST, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.WORKER_PORT;
   logger.info({ port, host: config.HOST }, `listening on http://localhost:${port} (probes)`);

@@ -6,6 +6,7 @@ import type { SignInMethod } from '../auth/sign-in.ts';
 import type { SigningKey } from '../auth/signing-key.ts';
 import type { Config } from '../config/config.ts';
 import type { CollectionSpec, Database } from '../data/db.ts';
+import type { RedisConnection } from '../data/redis.ts';
 import type { Email } from '../email/email.ts';
 import type { JobDefinition, JobQueue, JobRegistry } from '../jobs/jobs.ts';
 import type { HealthCheck } from '../observability/health.ts';
@@ -22,6 +23,9 @@ export type AppServices = {
   metrics: Metrics;
   /** Background jobs: services.jobs.enqueue(job, payload) (src/core/jobs/jobs.ts). */
   jobs: JobQueue;
+  /** The process's Redis connection (src/core/data/redis.ts), opened on first call; undefined
+   * without REDIS_URL. */
+  redis: RedisConnection | undefined;
   sessions: Sessions;
   rateLimits: RateLimits;
   signingKey: SigningKey;

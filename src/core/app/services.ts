@@ -3,6 +3,7 @@ import { createSessions } from '../auth/sessions.ts';
 import { createSigningKey } from '../auth/signing-key.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../data/db.ts';
+import { redisConnection } from '../data/redis.ts';
 import { createEmail, createEmailTransport } from '../email/email.ts';
 import { createI18n, createTranslators, type Translators } from '../i18n/i18n.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
@@ -34,6 +35,7 @@ export function createServices({
   views = loadViews(),
   translators = createTranslators(createI18n()),
 }: ServiceParts) {
+  const redis = redisConnection(config, lifecycle);
   const services: Omit<AppServices, 'jobs'> = {
     config,
     db,
@@ -41,7 +43,8 @@ export function createServices({
     lifecycle,
     metrics,
     sessions: createSessions(config, db),
-    rateLimits: createRateLimits({ config, db, lifecycle }),
+    redis,
+    rateLimits: createRateLimits({ config, db, lifecycle, redis }),
     signingKey: createSigningKey(config, db),
     email: createEmail(
       config,

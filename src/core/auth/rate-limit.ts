@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import type { Redis } from 'ioredis';
 import type { Context, Middleware } from 'koa';
 import type * as Limiters from 'rate-limiter-flexible';
 import type { Config } from '../config/config.ts';
 import { type Database, defineCollection } from '../data/db.ts';
+import { type RedisConnection, redisConnection } from '../data/redis.ts';
 import type { HealthCheck } from '../observability/health.ts';
 import type { Lifecycle } from '../observability/lifecycle.ts';
 
@@ -28,7 +28,13 @@ export type RateLimits = {
   readinessChecks: HealthCheck[];
 };
 
-type StoreOptions = { config: Config; db: Database; lifecycle: Lifecycle };
+type StoreOptions = {
+  config: Config;
+  db: Database;
+  lifecycle: Lifecycle;
+  /** The process's shared connection; by default one of the limiters' own. */
+  redis?: RedisConnection | undefined;
+};
 
 // Loaded file by file, and Redis only when configured: the package's index loads every store it
 // supports (SQL, DynamoDB, etcd...) and ioredis is large; together they cost the idle process
@@ -43,30 +49,23 @@ const RateLimiterRes: typeof Limiters.RateLimiterRes = lib('RateLimiterRes');
 // checked in its queries; our sweep deletes old counters). If the store fails, an in-memory
 // limiter of the same size takes over for that process, so an outage neither blocks every request
 // nor lifts the limits. Keys are prefixed with the database name: apps sharing a Redis stay apart.
-export function createRateLimits({ config, db, lifecycle }: StoreOptions): RateLimits {
+export function createRateLimits({
+  config,
+  db,
+  lifecycle,
+  redis = redisConnection(config, lifecycle),
+}: StoreOptions): RateLimits {
   const prefix = db.db.databaseName;
-  const redisUrl = config.REDIS_URL;
-  // Connected when the first limiter is made (a worker makes none, so it opens no connection).
-  // Limiters skip Redis while it is not connected (rejectIfRedisNotReady); the readiness ping
-  // waits for the connection. Errors surface there, not as unhandled events.
-  let redis: Redis | undefined;
-  const connectRedis = (url: string) => {
-    if (redis) return redis;
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-    const client = new RedisClient(url, { maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
-    lifecycle.onShutdown(() => client.quit());
-    redis = client;
-    return client;
-  };
+  // The process's Redis connection opens with the first limiter (a worker makes none). Limiters
+  // skip Redis while it is not connected (rejectIfRedisNotReady); the readiness ping waits for it.
   const store = (name: string, { points, durationSeconds }: RateLimitOptions) => {
     const common = { points, duration: durationSeconds, keyPrefix: `${prefix}:${name}` };
     const insuranceLimiter = new RateLimiterMemory(common);
-    if (redisUrl) {
+    if (redis) {
       const RateLimiterRedis: typeof Limiters.RateLimiterRedis = lib('RateLimiterRedis');
       return new RateLimiterRedis({
         ...common,
-        storeClient: connectRedis(redisUrl),
+        storeClient: redis(),
         rejectIfRedisNotReady: true,
         insuranceLimiter,
       });
@@ -98,12 +97,12 @@ export function createRateLimits({ config, db, lifecycle }: StoreOptions): RateL
         },
       };
     },
-    readinessChecks: redisUrl
+    readinessChecks: redis
       ? [
           {
             name: 'redis',
             check: async () => {
-              await connectRedis(redisUrl).ping();
+              await redis().ping();
             },
           },
         ]

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { project } from '../../project.ts';
+
+const require = createRequire(import.meta.url);
 
 // One flat key space, named like environment variables, shared by every source: the same name works
 // in the environment, in .env files and in config.yml, so a setting is found by one grep.
@@ -197,7 +199,9 @@ export function readSources({ cwd = process.cwd(), env = process.env }: LoadOpti
   const yamlPath = join(cwd, 'config.yml');
   if (existsSync(yamlPath)) {
     try {
-      const doc: unknown = parseYaml(readFileSync(yamlPath, 'utf8')) ?? {};
+      // Loaded only when there is a config.yml: most deployments configure through the environment.
+      const { parse } = require('yaml') as typeof import('yaml');
+      const doc: unknown = parse(readFileSync(yamlPath, 'utf8')) ?? {};
       if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('top level must be a map');
       const values: Record<string, string> = {};
       for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {

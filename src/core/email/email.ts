@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import Router from '@koa/router';
 import { z } from 'zod';
 import type { Locale } from '../../project.ts';
 import { project } from '../../project.ts';
 import type { Config } from '../config/config.ts';
+import { Router } from '../config/koa-router.ts';
 import { type Database, defineCollection } from '../data/db.ts';
 import type { Translators } from '../i18n/i18n.ts';
 import { defineJob, type JobQueue } from '../jobs/jobs.ts';

@@ -1,5 +1,5 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 const THRESHOLD = 1024;
@@ -24,6 +24,21 @@ function compress(encoding: Encoding, input: string | Buffer, size: number): Buf
   });
 }
 
+// Browsers send a handful of distinct Accept-Encoding values; the choice depends on nothing else,
+// so it is negotiated once per value.
+const NEGOTIATED_ENTRIES = 64;
+const negotiated = new Map<string | undefined, Encoding | undefined>();
+
+function encodingFor(ctx: Context): Encoding | undefined {
+  const header = ctx.req.headers['accept-encoding'];
+  if (negotiated.has(header)) return negotiated.get(header);
+  const choice = ctx.acceptsEncodings('br', 'gzip', 'identity');
+  const encoding = choice === 'br' || choice === 'gzip' ? choice : undefined;
+  if (negotiated.size >= NEGOTIATED_ENTRIES) negotiated.clear();
+  negotiated.set(header, encoding);
+  return encoding;
+}
+
 // Compresses buffered responses (HTML, JSON) in one synchronous call. Our dynamic responses are
 // small and fully buffered; a zlib stream per response (what koa-compress does) costs more in
 // setup, allocations and ticks than the compression itself, which we measured at a third of the
@@ -46,10 +61,12 @@ export function compressResponses(): Middleware {
     const size = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
     if (size < THRESHOLD || !COMPRESSIBLE.test(ctx.response.type)) return;
     ctx.vary('Accept-Encoding');
-    const encoding = ctx.acceptsEncodings('br', 'gzip', 'identity');
-    if (encoding !== 'br' && encoding !== 'gzip') return;
+    const encoding = encodingFor(ctx);
+    if (!encoding) return;
     let output: Buffer | undefined;
-    if (typeof input === 'string' && size <= CACHE_MAX_BODY) {
+    // A response that sets a cookie is one visitor's (a new CSRF cookie and token): it would only
+    // push pages that repeat out of the cache.
+    if (typeof input === 'string' && size <= CACHE_MAX_BODY && !ctx.response.get('Set-Cookie')) {
       const cache = caches[encoding];
       output = cache.get(input);
       if (!output) {

@@ -1,5 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import type { Middleware } from 'koa';
+
+// Not an ES import of node:http: that loads Node's WebSocket client (src/core/config/koa-router.ts).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 type HttpError = Error & {
   status?: number;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { DefaultState, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.ts';
 
 // Accepts an upstream X-Request-Id (from a proxy or another service) when it looks like an id, so
@@ -12,7 +12,7 @@ export function requestLog(logger: Logger): Middleware {
     const incoming = ctx.get('X-Request-Id');
     const requestId = ACCEPTED_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    defineLog(ctx.state, logger, requestId);
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
@@ -20,17 +20,32 @@ export function requestLog(logger: Logger): Middleware {
     } finally {
       // Probes and static files would drown the log at info level.
       const level = QUIET_PATHS.test(ctx.path) ? 'debug' : 'info';
-      ctx.state.log[level](
-        {
-          method: ctx.method,
-          path: redactSecrets(ctx.path, ctx.params),
-          status: ctx.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request',
-      );
+      if (logger.isLevelEnabled(level))
+        ctx.state.log[level](
+          {
+            method: ctx.method,
+            path: redactSecrets(ctx.path, ctx.params),
+            status: ctx.status,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'request',
+        );
     }
   };
+}
+
+// ctx.state.log, the request's logger, is made on first use: a child logger costs microseconds,
+// and most requests log nothing at `warn` (production's quiet level).
+function defineLog(state: DefaultState, logger: Logger, requestId: string) {
+  let log: Logger | undefined;
+  Object.defineProperty(state, 'log', {
+    configurable: true,
+    enumerable: true,
+    get: () => (log ??= logger.child({ requestId })),
+    set: (value: Logger) => {
+      log = value;
+    },
+  });
 }
 
 // A sign-in link's token is a password for ten minutes: route parameters named like secrets are

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n, type Resource, type TFunction } from 'i18next';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { type Locale, project } from '../../project.ts';
 import { localesDir } from '../config/paths.ts';
 
@@ -83,6 +83,23 @@ export function createTranslators(instance: i18n): Translators {
   return new Map(project.locales.map((lang) => [lang, memoizedT(instance, lang)]));
 }
 
+const VARY = ['Accept-Language', 'Cookie'];
+
+// Browsers send a few distinct Accept-Language values, and the choice depends on nothing else: it is
+// negotiated once per value (bounded, since the header is the client's to make up).
+const NEGOTIATED_ENTRIES = 256;
+const negotiated = new Map<string | undefined, Locale>();
+
+function preferredLanguage(ctx: Context): Locale {
+  const header = ctx.req.headers['accept-language'];
+  let lang = negotiated.get(header);
+  if (lang) return lang;
+  lang = (ctx.acceptsLanguages([...project.locales]) || project.defaultLocale) as Locale;
+  if (negotiated.size >= NEGOTIATED_ENTRIES) negotiated.clear();
+  negotiated.set(header, lang);
+  return lang;
+}
+
 // Picks the language from ?lang (remembered in a cookie), then the cookie, then Accept-Language.
 export function detectLanguage(translators: Translators): Middleware {
   return async function detectLanguage(ctx, next) {
@@ -100,12 +117,11 @@ export function detectLanguage(translators: Translators): Middleware {
       const cookie = ctx.cookies.get(LANG_COOKIE);
       lang = isLocale(cookie) ? cookie : undefined;
     }
-    lang ??= (ctx.acceptsLanguages([...project.locales]) || project.defaultLocale) as Locale;
+    lang ??= preferredLanguage(ctx);
     ctx.state.lang = lang;
     ctx.state.t = translators.get(lang) as TFunction;
     ctx.set('Content-Language', lang);
-    ctx.vary('Accept-Language');
-    ctx.vary('Cookie');
+    ctx.vary(VARY);
     await next();
   };
 }

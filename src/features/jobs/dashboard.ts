@@ -27,12 +27,16 @@ async function loadBoard(queue: Bull.Queue): Promise<Middleware> {
 // /admin/jobs: jobs by state, their data and errors, retry and remove. In production only admins
 // get in; in development it is open, like /debug. Its own script cannot send our CSRF token, so
 // its PUT requests are checked by origin (the feature's csrfTokenlessPaths).
-export function dashboardRoutes(router: Router, queue: Bull.Queue, { production = true } = {}) {
+export function dashboardRoutes(
+  router: Router,
+  queue: () => Bull.Queue,
+  { production = true } = {},
+) {
   let plugin: Promise<Middleware> | undefined;
   // bull-board renders its page with koa-views, which steps aside when ctx.render exists: ours
   // is hidden while the board runs (an own property shadows the app's), then shown again.
   const board: Middleware = async (ctx, next) => {
-    plugin ??= loadBoard(queue);
+    plugin ??= loadBoard(queue());
     const own = ctx as { render?: unknown; response: { render?: unknown } };
     own.render = undefined;
     try {

@@ -13,7 +13,7 @@ export const jobs = defineFeature({
   name: 'jobs',
   jobs: [sampleJob],
   csrfTokenlessPaths: [`${DASHBOARD_PATH}/api/`],
-  jobQueue({ config, logger, lifecycle, metrics }, registry) {
+  jobQueue({ config, logger, lifecycle, metrics, redis }, registry) {
     if (!config.REDIS_URL) {
       if (config.NODE_ENV === 'production') {
         throw new ConfigError([
@@ -27,19 +27,25 @@ export const jobs = defineFeature({
       );
       return undefined;
     }
-    const queue = openQueue(config, { failFast: true });
-    queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
-    lifecycle.onShutdown(() => queue.close());
-    queueDepthMetric(metrics.registry, queue);
-    return new BullJobQueue(queue, registry);
+    // Opened with the first job, dashboard visit or metrics scrape, on the process's connection.
+    const jobs = new BullJobQueue(() => {
+      const queue = openQueue(config, { failFast: true, client: redis?.() });
+      queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
+      lifecycle.onShutdown(() => queue.close());
+      return queue;
+    }, registry);
+    queueDepthMetric(metrics.registry, () => jobs.queue);
+    return jobs;
   },
-  readinessChecks: ({ jobs }) =>
-    jobs instanceof BullJobQueue ? [{ name: 'jobs', check: () => pingRedis(jobs.queue) }] : [],
+  // The queue's Redis is the process's connection: pinging it needs no Bull.
+  readinessChecks: ({ jobs, redis }) =>
+    jobs instanceof BullJobQueue && redis
+      ? [{ name: 'jobs', check: () => pingRedis(redis()) }]
+      : [],
   routes(router, services) {
     const production = services.config.NODE_ENV === 'production';
-    if (services.jobs instanceof BullJobQueue) {
-      dashboardRoutes(router, services.jobs.queue, { production });
-    }
+    const { jobs } = services;
+    if (jobs instanceof BullJobQueue) dashboardRoutes(router, () => jobs.queue, { production });
     if (!production) debugJobRoutes(router, services);
   },
 });

@@ -1,4 +1,6 @@
-import Bull from 'bull';
+import { createRequire } from 'node:module';
+import type Bull from 'bull';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Config } from '../../core/config/config.ts';
 import {
   DEFAULT_ATTEMPTS,
@@ -12,14 +14,27 @@ import {
 } from '../../core/jobs/jobs.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;
+const require = createRequire(import.meta.url);
+
+type OpenOptions = {
+  failFast: boolean;
+  /** A connection for Bull's commands (the process's shared one); Bull opens its own otherwise. */
+  client?: Redis;
+};
 
 // Opens the app's Bull queue. The web process only adds jobs (failFast: while Redis is down an
 // enqueue fails within about 2 s instead of waiting in ioredis's offline queue, so the caller can
 // answer the request); the worker also processes them and may wait for Redis to come back.
-export function openQueue(config: Config, { failFast }: { failFast: boolean }): Bull.Queue {
+// Bull is loaded here, not at import: a web process that has not queued a job yet does without it
+// and its dependencies (about 6 MB of memory).
+export function openQueue(config: Config, { failFast, client }: OpenOptions): Bull.Queue {
   const url = config.REDIS_URL;
   if (!url) throw new Error('REDIS_URL is not set');
+  const Bull = require('bull') as typeof import('bull');
   return new Bull(config.JOBS_QUEUE, url, {
+    // Commands go through the given connection; blocking and subscribing ones (a worker's) cannot
+    // share one, so Bull opens those itself.
+    ...(client ? { createClient: sharing(client) } : {}),
     redis: {
       ...(url.startsWith('rediss:') ? { tls: {} } : {}),
       // Bull's default backs off to 20 s between reconnections; a restarted Redis is used again
@@ -37,6 +52,16 @@ export function openQueue(config: Config, { failFast }: { failFast: boolean }): 
   });
 }
 
+// Bull's createClient: the given connection for commands, and what Bull would open itself for the
+// blocking and subscribing connections (no retry limit: they wait for Redis to come back).
+function sharing(client: Redis) {
+  return (type: 'client' | 'subscriber' | 'bclient', options: RedisOptions = {}) => {
+    if (type === 'client') return client;
+    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+    return new RedisClient({ ...options, maxRetriesPerRequest: null });
+  };
+}
+
 // How Bull keeps a job: retried with exponential backoff, completed ones trimmed (the last 1,000,
 // at most a day), failed ones kept 30 days with their error for a retry or a look. A job whose
 // payload holds a secret is gone once done, and kept a day when it fails.
@@ -52,12 +77,18 @@ export function jobOptions(job: JobDefinition): Bull.JobOptions {
 // services.jobs when the queue is on: enqueue stores the job in Redis for the worker.
 export class BullJobQueue implements JobQueue {
   readonly mode = 'queue';
-  readonly queue: Bull.Queue;
   readonly registry: JobRegistry;
+  #queue: Bull.Queue | (() => Bull.Queue);
 
-  constructor(queue: Bull.Queue, registry: JobRegistry) {
-    this.queue = queue;
+  /** `queue` may be a function that opens it: it is called on first use (the web process). */
+  constructor(queue: Bull.Queue | (() => Bull.Queue), registry: JobRegistry) {
+    this.#queue = queue;
     this.registry = registry;
+  }
+
+  get queue(): Bull.Queue {
+    if (typeof this.#queue === 'function') this.#queue = this.#queue();
+    return this.#queue;
   }
 
   async enqueue(job: JobDefinition, payload: unknown): Promise<EnqueuedJob> {
@@ -80,6 +111,6 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-export const pingRedis = async (queue: Bull.Queue) => {
-  await withTimeout(queue.client.ping(), 2_000, 'Redis');
+export const pingRedis = async (client: Redis) => {
+  await withTimeout(client.ping(), 2_000, 'Redis');
 };

@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import type Bull from 'bull';
 import Koa from 'koa';
 import packageJson from '../../../package.json' with { type: 'json' };
@@ -6,6 +5,7 @@ import { appJobs } from '../../core/app/app-jobs.ts';
 import type { AppServices, Feature } from '../../core/app/feature.ts';
 import { createServices, withJobs } from '../../core/app/services.ts';
 import type { Config } from '../../core/config/config.ts';
+import { Router } from '../../core/config/koa-router.ts';
 import type { Database } from '../../core/data/db.ts';
 import { JobPayloadError } from '../../core/jobs/jobs.ts';
 import { jobMetrics, runJob } from '../../core/jobs/run-job.ts';
@@ -51,7 +51,7 @@ export async function startWorker({
   const withoutJobs = createServices({ config, db, logger, lifecycle, metrics });
   const services = withJobs(withoutJobs, jobs, features);
   const counters = jobMetrics(metrics.registry);
-  queueDepthMetric(metrics.registry, queue);
+  queueDepthMetric(metrics.registry, () => queue);
   await reconcileSchedules(queue, registry, logger);
 
   const active = new Map<string, Bull.Job>();
@@ -83,7 +83,7 @@ export async function startWorker({
   );
 
   const checks = [
-    { name: 'redis', check: () => pingRedis(queue) },
+    { name: 'redis', check: () => pingRedis(queue.client) },
     { name: 'mongodb', check: () => db.ping() },
   ];
   const probes = new Koa();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,14 +15,16 @@ import { rootDir } from '../../src/core/paths.ts';
 import { audit } from './audit.ts';
 import {
   ANSWERS,
+  BINARY_V2,
   cleanupFixtures,
   commitAll,
   edit,
-  editJson,
   git,
+  projectEdits,
   projectFrom,
   read,
   tempDir,
+  templateChanges,
   templateRepository,
   write,
 } from './fixtures.ts';
@@ -31,7 +34,6 @@ import {
 // that every template change is in the result or listed as a conflict (./audit.ts).
 const skip = isConfigured(rootDir) ? 'a configured project is not the template' : false;
 
-const BINARY_V2 = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02, 0x00, 0xff]);
 const BINARY_V3 = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x03, 0x04, 0x00, 0xfe]);
 
 describe('template update engine', { skip }, () => {
@@ -45,37 +47,7 @@ describe('template update engine', { skip }, () => {
   before(() => {
     cacheDir = tempDir('update-cache-');
     template = templateRepository('v0.1.0');
-    template.release('v0.2.0', (dir) => {
-      // Another region than the project's edit (end of file), and the same line as the project's.
-      edit(dir, 'src/app.ts', /^/, '// Template v0.2.0: app factory notes.\n');
-      edit(dir, 'Dockerfile', 'FROM node:24-slim AS build', 'FROM node:24.5-slim AS build');
-      write(dir, 'docs/upgrading.md', '# Upgrading\n\nRun npm run template:update.\n');
-      rmSync(join(dir, 'docs/decisions/0009-speed-and-memory.md'));
-      edit(
-        dir,
-        'docs/decisions/0007-benchmarks.md',
-        'Status: accepted',
-        'Status: accepted (v0.2.0)',
-      );
-      git(
-        dir,
-        'mv',
-        'docs/decisions/0001-typescript-without-a-build-step.md',
-        'docs/decisions/0001-typescript-no-build.md',
-      );
-      editJson(dir, 'package.json', (pkg) => {
-        pkg.dependencies.koa = '^3.3.1';
-      });
-      editJson(dir, 'locales/en/common.json', (common) => {
-        common.nav.help = 'Help';
-      });
-      editJson(dir, 'locales/es/common.json', (common) => {
-        common.nav.help = 'Ayuda';
-      });
-      edit(dir, '.github/workflows/ci.yml', 'name: CI\n', 'name: CI\n# v0.2.0: workflow comment\n');
-      edit(dir, 'src/features/jobs/index.ts', /^/, '// Template v0.2.0: jobs change.\n');
-      writeFileSync(join(dir, 'assets/badge.bin'), BINARY_V2);
-    });
+    template.release('v0.2.0', templateChanges);
     template.release('v0.3.0', (dir) => {
       edit(dir, 'src/app.ts', /^/, '// Template v0.3.0: more notes.\n');
       writeFileSync(join(dir, 'assets/badge.bin'), BINARY_V3);
@@ -86,32 +58,7 @@ describe('template update engine', { skip }, () => {
 
   test('an update merges every template change and keeps every project edit; a second run finds nothing to do', () => {
     const project = projectFrom(template.dir, 'v0.1.0', { ...ANSWERS, languages: ['en', 'es'] });
-    // Typical edits: the end of a file the template changes elsewhere, the same line the
-    // template changes, a file the template renames, two deleted files (one the template changes
-    // later), an own dependency beside the one the template bumps, own locale keys and a changed
-    // translation.
-    edit(project, 'src/app.ts', /\n$/, '\n// Acme: our own note at the end.\n');
-    edit(project, 'Dockerfile', 'FROM node:24-slim AS build', 'FROM node:24.1-slim AS build');
-    edit(
-      project,
-      'docs/decisions/0001-typescript-without-a-build-step.md',
-      'Status: accepted',
-      'Status: accepted (Acme agrees)',
-    );
-    rmSync(join(project, 'docs/decisions/0007-benchmarks.md'));
-    rmSync(join(project, 'docs/decisions/0008-observability-and-shutdown.md'));
-    editJson(project, 'package.json', (pkg) => {
-      pkg.dependencies['koa-acme'] = '^1.0.0';
-      pkg.dependencies = Object.fromEntries(Object.entries(pkg.dependencies).sort());
-    });
-    editJson(project, 'locales/en/common.json', (common) => {
-      common.nav.acme = 'Acme';
-    });
-    editJson(project, 'locales/es/common.json', (common) => {
-      common.nav.acme = 'Acme ES';
-      common.nav.label = 'Menú';
-    });
-    commitAll(project);
+    projectEdits(project);
 
     const plan = update(project, { to: 'v0.2.0' });
     assert.equal(plan.from.tag, 'v0.1.0');
@@ -237,6 +184,12 @@ describe('template update engine', { skip }, () => {
       'jobs',
       'magic-link',
     ]);
+    // The feature's code type-checks with the rest of the project (its runtime tests need the
+    // project's services: tests/update/template-history.test.ts runs a project's tests).
+    execFileSync(join(project, 'node_modules', '.bin', 'tsc'), ['--noEmit'], {
+      cwd: project,
+      stdio: 'pipe',
+    });
   });
 
   test('a dirty working tree is refused; a failed render leaves the tree untouched', () => {

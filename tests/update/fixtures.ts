@@ -136,3 +136,68 @@ export function commitAll(dir: string, message = 'Project edits') {
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', message);
 }
+
+export const BINARY_V2 = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02, 0x00, 0xff]);
+
+/**
+ * A release's worth of template changes, one of each kind the engine must merge: a line at the
+ * top of src/app.ts, the Dockerfile's base image (the project changes it too), a new file, a
+ * deleted file, a change to a file projects may delete, a renamed file, a dependency bump, new
+ * locale keys, a workflow change, a change to an optional feature, a binary file.
+ */
+export function templateChanges(dir: string) {
+  edit(dir, 'src/app.ts', /^/, '// Template v0.2.0: app factory notes.\n');
+  edit(dir, 'Dockerfile', 'FROM node:24-slim AS build', 'FROM node:24.5-slim AS build');
+  write(dir, 'docs/upgrading.md', '# Upgrading\n\nRun npm run template:update.\n');
+  rmSync(join(dir, 'docs/decisions/0009-speed-and-memory.md'));
+  edit(dir, 'docs/decisions/0007-benchmarks.md', 'Status: accepted', 'Status: accepted (v0.2.0)');
+  git(
+    dir,
+    'mv',
+    'docs/decisions/0001-typescript-without-a-build-step.md',
+    'docs/decisions/0001-typescript-no-build.md',
+  );
+  editJson(dir, 'package.json', (pkg) => {
+    pkg.dependencies.koa = '^3.3.1';
+  });
+  editJson(dir, 'locales/en/common.json', (common) => {
+    common.nav.help = 'Help';
+  });
+  editJson(dir, 'locales/es/common.json', (common) => {
+    common.nav.help = 'Ayuda';
+  });
+  edit(dir, '.github/workflows/ci.yml', 'name: CI\n', 'name: CI\n# v0.2.0: workflow comment\n');
+  edit(dir, 'src/features/jobs/index.ts', /^/, '// Template v0.2.0: jobs change.\n');
+  writeFileSync(join(dir, 'assets/badge.bin'), BINARY_V2);
+}
+
+/**
+ * Typical edits of a project (answers with languages en and es): the end of a file the template
+ * changes elsewhere, the line the template changes, a file the template renames, two deleted
+ * files (one the template changes later), an own dependency beside the one the template bumps,
+ * own locale keys and a changed translation.
+ */
+export function projectEdits(dir: string) {
+  edit(dir, 'src/app.ts', /\n$/, '\n// Acme: our own note at the end.\n');
+  edit(dir, 'Dockerfile', 'FROM node:24-slim AS build', 'FROM node:24.1-slim AS build');
+  edit(
+    dir,
+    'docs/decisions/0001-typescript-without-a-build-step.md',
+    'Status: accepted',
+    'Status: accepted (Acme agrees)',
+  );
+  rmSync(join(dir, 'docs/decisions/0007-benchmarks.md'));
+  rmSync(join(dir, 'docs/decisions/0008-observability-and-shutdown.md'));
+  editJson(dir, 'package.json', (pkg) => {
+    pkg.dependencies['koa-acme'] = '^1.0.0';
+    pkg.dependencies = Object.fromEntries(Object.entries(pkg.dependencies).sort());
+  });
+  editJson(dir, 'locales/en/common.json', (common) => {
+    common.nav.acme = 'Acme';
+  });
+  editJson(dir, 'locales/es/common.json', (common) => {
+    common.nav.acme = 'Acme ES';
+    common.nav.label = 'Menú';
+  });
+  commitAll(dir);
+}

@@ -19,6 +19,7 @@ import {
   cleanupFixtures,
   commitAll,
   edit,
+  editJson,
   git,
   projectEdits,
   projectFrom,
@@ -192,7 +193,7 @@ describe('template update engine', { skip }, () => {
     });
   });
 
-  test('a dirty working tree is refused; a failed render leaves the tree untouched', () => {
+  test('a dirty working tree is refused; a failed render or lockfile refresh leaves the tree untouched', () => {
     const project = projectFrom(template.dir, 'v0.1.0');
     write(project, 'notes.txt', 'work in progress\n');
     assert.throws(() => update(project), DirtyTreeError);
@@ -210,6 +211,39 @@ describe('template update engine', { skip }, () => {
     assert.throws(() => update(project, { to: 'broken' }), RenderError);
     assert.equal(git(project, 'status', '--porcelain', '--untracked-files=all'), before);
     assert.equal(before, '');
+
+    // The merge succeeds but refreshing the lockfile fails (no version of the dependency can be
+    // had; npm is pointed at a closed port): the applied patch is taken back.
+    const bump = template.release(undefined, (dir) => {
+      editJson(dir, 'package.json', (pkg) => {
+        pkg.dependencies.koa = '^99.0.0';
+      });
+    });
+    git(template.dir, 'branch', 'impossible', bump);
+    git(template.dir, 'reset', '-q', '--hard', 'v0.3.0');
+    const plan = update(project, { to: 'impossible' });
+    assert.ok(plan.lockfileStale);
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_fetch_retries: '0',
+    });
+    try {
+      assert.throws(
+        () => applyUpdate(project, plan),
+        /Refreshing package-lock\.json failed, so nothing was changed/,
+      );
+    } finally {
+      for (const key of ['npm_config_registry', 'npm_config_fetch_retries']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+    assert.equal(
+      git(project, 'status', '--porcelain', '--untracked-files=all'),
+      '',
+      'the tree is untouched',
+    );
     assert.throws(() => update(project, { to: 'v9.9.9' }), /no tag, branch or commit "v9\.9\.9"/);
     assert.throws(() => update(project, { set: ['features'] }), /expected key=value/);
   });

@@ -1,4 +1,5 @@
-import type { Answers } from './render.ts';
+/** Saved setup answers as .template/answers.json holds them; the setup CLI validates them. */
+export type Answers = Record<string, unknown>;
 
 /**
  * Applies `--set key=value` edits to saved answers. A list answer (features, languages) takes
@@ -30,5 +31,7 @@ export function applySet(answers: Answers, edits: string[]): Answers {
   return result;
 }
 
-const canonical = (answers: Answers) => JSON.stringify(answers, Object.keys(answers).sort());
-export const sameAnswers = (a: Answers, b: Answers) => canonical(a) === canonical(b);
+/** The answers as text, independent of key order. */
+export const canonicalAnswers = (answers: Answers) =>
+  JSON.stringify(answers, Object.keys(answers).sort());
+export const sameAnswers = (a: Answers, b: Answers) => canonicalAnswers(a) === canonicalAnswers(b);

@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Answers, canonicalAnswers } from './answers-edit.ts';
 import type { TemplateSource } from './template-source.ts';
 import { toolchainFor } from './toolchain.ts';
 
 // Bump when the way renders are made changes, so older cached renders are not reused.
 const RENDER_FORMAT = 1;
-
-export type Answers = Record<string, unknown>;
 
 export class RenderError extends Error {
   constructor(commit: string, output: string) {
@@ -21,8 +20,10 @@ export class RenderError extends Error {
 
 /** A digest of the answers, independent of key order. */
 export function answersDigest(answers: Answers): string {
-  const canonical = JSON.stringify(answers, Object.keys(answers).sort());
-  return createHash('sha256').update(`${RENDER_FORMAT}\n${canonical}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${RENDER_FORMAT}\n${canonicalAnswers(answers)}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export type RenderContext = {

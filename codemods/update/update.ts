@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { applySet, sameAnswers } from './answers-edit.ts';
+import { type Answers, applySet, sameAnswers } from './answers-edit.ts';
 import { bareRepository, git, gitBuffer, type Repository } from './git.ts';
 import { ignoreTemplateVersion, isDataMerged, mergeJson } from './json-merge.ts';
 import { type Conflict, mergeTrees } from './merge.ts';
-import { type Answers, render } from './render.ts';
+import { render } from './render.ts';
 import {
   changelogBetween,
   defaultCacheDir,
@@ -94,21 +94,29 @@ export function templateStatus(
   request: Pick<UpdateRequest, 'root' | 'templateUrl' | 'cacheDir' | 'progress'>,
 ) {
   const { lock } = readState(request.root);
-  const progress = request.progress ?? (() => {});
-  const source = new TemplateSource(
-    request.templateUrl ?? templateUrl(lock.templateRepository),
-    request.cacheDir ?? defaultCacheDir(),
-  );
-  progress(`Fetching ${source.url}…`);
-  source.fetch(progress);
+  const source = fetchTemplate(request, lock);
   const latest = source.latestRelease();
-  const known =
-    lock.templateCommit !== 'unknown' &&
-    source.repo.text(['cat-file', '-t', lock.templateCommit]) === 'commit';
-  const current = known ? source.describe(lock.templateCommit) : undefined;
+  let current: TemplateVersion | undefined;
+  try {
+    current = source.describe(source.resolve(lock.templateCommit));
+  } catch {} // 'unknown', or a commit the template does not have: no version known
   const available =
     latest !== undefined && (!current || !source.contains(current.commit, latest.commit));
   return { source, lock, current, latest, available };
+}
+
+/** The template's history, fetched into the cache. */
+function fetchTemplate(
+  { templateUrl: url, cacheDir, progress = () => {} }: Omit<UpdateRequest, 'root'>,
+  lock: Lock,
+) {
+  const source = new TemplateSource(
+    url ?? templateUrl(lock.templateRepository),
+    cacheDir ?? defaultCacheDir(),
+  );
+  progress(`Fetching ${source.url}…`);
+  source.fetch(progress);
+  return source;
 }
 
 /**
@@ -122,12 +130,7 @@ export function planUpdate(request: UpdateRequest): UpdatePlan {
   const cacheDir = request.cacheDir ?? defaultCacheDir();
   assertClean(root);
   const { lock, answers } = readState(root);
-  const source = new TemplateSource(
-    request.templateUrl ?? templateUrl(lock.templateRepository),
-    cacheDir,
-  );
-  progress(`Fetching ${source.url}…`);
-  source.fetch(progress);
+  const source = fetchTemplate({ ...request, cacheDir }, lock);
 
   const fromRef = request.from ?? lock.templateCommit;
   if (fromRef === 'unknown')

@@ -2,7 +2,7 @@
 // .template/lock.json. Exit status: 0 up to date, 10 an update exists, 1 error, 2 bad flags.
 import { parseArgs } from 'node:util';
 import { templateStatus } from '../codemods/update/update.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const UPDATE_AVAILABLE = 10;
 

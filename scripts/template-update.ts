@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { updateReport } from '../codemods/update/report.ts';
 import { applyUpdate, planUpdate } from '../codemods/update/update.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const HELP = `Usage: npm run template:update -- [options]
 

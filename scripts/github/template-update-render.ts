@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { isConfigured } from '../../codemods/setup.ts';
 import { updateReport, updateTitle } from '../../codemods/update/report.ts';
 import { applyUpdate, planUpdate, WORKFLOWS_DIR } from '../../codemods/update/update.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { info, readEvent, setOutput, templateUpdateDir } from './github.ts';
 
 // workflow_dispatch inputs; a schedule event has none. Checked here: they reach git and npm only

@@ -11,7 +11,7 @@ import {
   planUpdate,
   type UpdateRequest,
 } from '../../codemods/update/update.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { audit } from './audit.ts';
 import {
   ANSWERS,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isConfigured } from '../../codemods/setup.ts';
 import { applyUpdate, planUpdate } from '../../codemods/update/update.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { audit } from './audit.ts';
 import {
   ANSWERS,

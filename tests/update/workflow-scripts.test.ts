@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isConfigured } from '../../codemods/setup.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { startFakeGitHub } from '../helpers/fake-github.ts';
 import { runWorkflowScript } from '../helpers/workflow-script.ts';
 import {

@@ -36,7 +36,8 @@ function previousVersion(): string {
 test("a project made at the template's previous release updates to HEAD and passes its checks", {
   skip,
 }, (t) => {
-  const previous = previousVersion();
+  // TEMPLATE_HISTORY_FROM=<tag|commit> tests from an older version instead.
+  const previous = process.env.TEMPLATE_HISTORY_FROM ?? previousVersion();
   t.diagnostic(`previous version: ${previous}`);
   const project = projectFrom(rootDir, previous, { ...ANSWERS, languages: ['en', 'es'] });
   // Typical edits: own code, an own locale key in every language, an own README section.

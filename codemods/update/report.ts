@@ -12,7 +12,7 @@ export function updateTitle(plan: UpdatePlan, set: string[] = []): string {
 }
 
 /** What the update did, in Markdown: for the CLI's output and the pull request's body. */
-export function updateReport(plan: UpdatePlan, { conflictsResolvable = true } = {}): string {
+export function updateReport(plan: UpdatePlan): string {
   const lines: string[] = [];
   lines.push(
     `Template ${plan.templateRepository}: ${versionName(plan.from)} → ${versionName(plan.to)}. ` +
@@ -20,11 +20,10 @@ export function updateReport(plan: UpdatePlan, { conflictsResolvable = true } = 
   );
   if (plan.conflicts.length > 0) {
     lines.push('', `### Conflicts (${plan.conflicts.length})`, '');
-    if (conflictsResolvable)
-      lines.push(
-        'Resolve each one before merging: edit the files with `<<<<<<< project` / `>>>>>>> template` markers until none is left.',
-        '',
-      );
+    lines.push(
+      'Resolve each one before merging: edit the files with `<<<<<<< project` / `>>>>>>> template` markers until none is left.',
+      '',
+    );
     for (const c of plan.conflicts) {
       lines.push(`- \`${c.path}\` (${c.kind}): ${c.message}`);
       if (c.diff)

@@ -48,15 +48,25 @@ const git = (...args: string[]) =>
 const remote = git('remote', 'get-url', 'origin');
 const auth = tokenHeader(remote, userToken ?? process.env.GITHUB_TOKEN);
 
-// A person may have pushed conflict resolutions to the branch: never push over their commits.
+const { data: open } = await github.rest.pulls.list({
+  owner,
+  repo,
+  state: 'open',
+  head: `${owner}:${BRANCH}`,
+  per_page: 10,
+});
+const existing = open[0];
+
+// A person may have pushed conflict resolutions to the open pull request's branch: never push
+// over their commits. (Once it is merged or closed, the branch is the bot's again.)
 const remoteHead = git(...auth, 'ls-remote', 'origin', `refs/heads/${BRANCH}`).split('\t')[0];
-if (remoteHead) {
+if (existing && remoteHead) {
   // The bot's branch is one commit on the default branch; anything on top is a person's.
   git(...auth, 'fetch', '-q', '--depth=1', 'origin', `refs/heads/${BRANCH}`);
   const author = git('log', '-1', '--format=%ae', remoteHead);
   if (author !== BOT.email) {
     warning(
-      `${BRANCH} ends with a commit by ${author}; it is left as it is. Merge or close its pull request, and the next run starts over.`,
+      `${BRANCH} ends with a commit by ${author}; it is left as it is. Merge or close pull request #${existing.number}, and the next run starts over.`,
     );
     process.exit(0);
   }
@@ -111,14 +121,6 @@ if (body.length > BODY_LIMIT)
   body = `${body.slice(0, BODY_LIMIT)}\n\n… (cut: run the update locally for the whole report)\n`;
 const draft = report.conflicts > 0;
 
-const { data: open } = await github.rest.pulls.list({
-  owner,
-  repo,
-  state: 'open',
-  head: `${owner}:${BRANCH}`,
-  per_page: 10,
-});
-const existing = open[0];
 if (existing) {
   await github.rest.pulls.update({
     owner,

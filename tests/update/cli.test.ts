@@ -68,6 +68,16 @@ describe('template:check and template:update', { skip }, () => {
     assert.match(read(project, 'src/app.ts'), /^\/\/ Template v0\.2\.0\.[\s\S]*\/\/ Acme\.\n$/);
     assert.equal(git(project, 'log', '--format=%s', '-1'), 'Project edits', 'nothing committed');
 
+    // A bad answer is refused by the setup engine, with its message; nothing changes.
+    commitAll(project, 'Update the template to v0.2.0');
+    const unknown = run(project, 'scripts/template-update.ts', '--set', 'features=+nope');
+    assert.equal(unknown.status, 1);
+    assert.match(
+      unknown.stderr,
+      /could not be rendered with these answers[\s\S]*unknown feature\(s\): nope/,
+    );
+    assert.equal(git(project, 'status', '--porcelain'), '');
+
     const bad = run(project, 'scripts/template-update.ts', '--bogus');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /Unknown option '--bogus'[\s\S]*Usage: npm run template:update/);

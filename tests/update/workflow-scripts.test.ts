@@ -235,6 +235,12 @@ describe('template update workflow scripts', { skip }, () => {
     assert.match(open?.log ?? '', /left as it is/);
     assert.equal(git(origin, 'rev-parse', 'template-update'), resolved);
     assert.deepEqual(github.writes(), []);
+
+    // Closed without merging: the branch is the bot's again, and a new pull request opens.
+    pulls.length = 0;
+    await runWorkflow(origin);
+    assert.equal(pulls.length, 1);
+    assert.equal(git(origin, 'log', '-1', '--format=%ae', 'template-update'), BOT);
   });
 
   test('with TEMPLATE_UPDATE_TOKEN the workflow files are in the branch; a project at the latest release gets nothing', async () => {

@@ -237,7 +237,7 @@ export const answerTable = {
       .optional(),
     label: 'Repository',
     help: 'The GitHub repository, owner/name: links in package.json and the app.',
-    control: { kind: 'text' },
+    control: { kind: 'text', placeholder: 'acme/portal' },
     flag: {
       name: 'repository',
       value: '<owner/name>',

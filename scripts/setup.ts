@@ -13,6 +13,7 @@ import {
   answerFields,
   answerFromText,
   answerLabel,
+  type Choice,
   isList,
   isOptional,
   type PartialAnswers,
@@ -117,43 +118,68 @@ type Prompts = typeof import('@inquirer/prompts');
 /** Asks one answer in the terminal; undefined leaves it out. */
 async function ask(
   prompts: Prompts,
-  field: AnswerField & { prompt: string },
+  field: AnswerField,
   answers: PartialAnswers,
   context: SetupContext,
 ): Promise<unknown> {
-  const { control, prompt: message } = field;
   const suggestion = field.suggest?.(context, answers);
-  if (control.kind === 'text') {
-    const value = await prompts.input({
-      message,
-      default: typeof suggestion === 'string' ? suggestion : undefined,
-      validate: (text) => {
-        if (text === '' && isOptional(field)) return true;
-        const result = field.schema.safeParse(text);
-        return result.success || `${field.label} ${result.error.issues[0]?.message}`;
-      },
-    });
-    return value === '' && isOptional(field) ? undefined : value;
-  }
-  let options = control.choices.options(context);
-  if (control.kind === 'dropdown' && control.among) {
-    const among = answers[control.among];
-    const chosen = Array.isArray(among) ? among : [];
-    options = chosen.flatMap((value) => options.filter((o) => o.value === value));
-  }
-  if (!isList(field)) {
-    // One possible value is no question.
-    if (options.length <= 1) return options[0]?.value;
-    return prompts.select({
-      message,
-      choices: options.map((o) => ({ name: o.label, value: o.value })),
-      default: typeof suggestion === 'string' ? suggestion : undefined,
-    });
-  }
+  if (field.control.kind === 'text') return askText(prompts, field, suggestion);
+  const options = offered(field, answers, context);
+  return isList(field)
+    ? askMany(prompts, field, options, suggestion)
+    : askOne(prompts, field, options, suggestion);
+}
+
+async function askText(prompts: Prompts, field: AnswerField, suggestion: unknown) {
+  const value = await prompts.input({
+    message: field.prompt ?? field.label,
+    default: typeof suggestion === 'string' ? suggestion : undefined,
+    validate: (text) => {
+      if (text === '' && isOptional(field)) return true;
+      const result = field.schema.safeParse(text);
+      return result.success || `${field.label} ${result.error.issues[0]?.message}`;
+    },
+  });
+  return value === '' && isOptional(field) ? undefined : value;
+}
+
+// The values offered, narrowed to an earlier answer's (the default language among the chosen).
+function offered(field: AnswerField, answers: PartialAnswers, context: SetupContext) {
+  const { control } = field;
+  if (control.kind === 'text') return [];
+  const options = control.choices.options(context);
+  if (control.kind !== 'dropdown' || !control.among) return options;
+  const among = answers[control.among];
+  return (Array.isArray(among) ? among : []).flatMap((value) =>
+    options.filter((o) => o.value === value),
+  );
+}
+
+async function askOne(
+  prompts: Prompts,
+  field: AnswerField,
+  options: Choice[],
+  suggestion: unknown,
+) {
+  // One possible value is no question.
+  if (options.length <= 1) return options[0]?.value;
+  return prompts.select({
+    message: field.prompt ?? field.label,
+    choices: options.map((o) => ({ name: o.label, value: o.value })),
+    default: typeof suggestion === 'string' ? suggestion : undefined,
+  });
+}
+
+async function askMany(
+  prompts: Prompts,
+  field: AnswerField,
+  options: Choice[],
+  suggestion: unknown,
+) {
   if (options.length === 0) return [];
   const suggested = Array.isArray(suggestion) ? suggestion : [];
   return prompts.checkbox({
-    message,
+    message: field.prompt ?? field.label,
     choices: options.map((o) => ({
       name: o.hint ? `${o.label}: ${o.hint}` : o.label,
       value: o.value,
@@ -161,8 +187,10 @@ async function ask(
     })),
     validate: (chosen) => {
       const result = field.schema.safeParse(chosen.map((c) => c.value));
-      const message = result.success ? '' : (result.error.issues[0]?.message ?? '');
-      return result.success || message.charAt(0).toUpperCase() + message.slice(1);
+      if (result.success) return true;
+      // List messages say what to do ("choose at least one language"): a sentence of their own.
+      const reason = result.error.issues[0]?.message ?? 'is not valid';
+      return reason.charAt(0).toUpperCase() + reason.slice(1);
     },
   });
 }
@@ -181,10 +209,9 @@ async function completeAnswers(
   const answers: Record<string, unknown> = { ...given };
   for (const field of answerFields) {
     if (answers[field.key] !== undefined) continue;
-    const { prompt } = field;
     const value =
-      prompts && prompt
-        ? await ask(prompts, { ...field, prompt }, answers, context)
+      prompts && field.prompt
+        ? await ask(prompts, field, answers, context)
         : field.assumed
           ? field.suggest?.(context, answers)
           : undefined;

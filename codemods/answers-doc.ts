@@ -13,7 +13,7 @@ function values(field: AnswerField, removable: FeatureManifest[]) {
   const { control } = field;
   if (control.kind === 'text') return control.placeholder ? `e.g. \`${control.placeholder}\`` : '';
   return control.choices
-    .options({ folder: '', removable })
+    .options({ removable })
     .map((o) => `\`${o.value}\``)
     .join(', ');
 }

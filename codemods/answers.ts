@@ -57,7 +57,10 @@ export interface SetupContext {
 export type Choice = { value: string; label: string; hint?: string };
 
 /** A list of offered values; `noun` names them in errors ("is not one of the offered ..."). */
-export type Choices = { noun: string; options(context: SetupContext): Choice[] };
+export type Choices = {
+  noun: string;
+  options(context: Pick<SetupContext, 'removable'>): Choice[];
+};
 
 const languageChoices: Choices = {
   noun: 'languages',

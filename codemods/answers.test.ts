@@ -16,6 +16,7 @@ import {
 import { ANSWERS_DOC_PATH, withAnswersTable } from './answers-doc.ts';
 import { removableFeatures } from './features.ts';
 import { renderSetupForm } from './form.ts';
+import { featureManifestSchema } from './manifest.ts';
 import { isConfigured } from './setup.ts';
 import { Tree } from './tree.ts';
 
@@ -37,8 +38,12 @@ async function cli(...args: string[]) {
 
 describe('the answer table', () => {
   test('the form asks exactly the answers with a form id, by that id and label', () => {
+    // A made-up removable feature: a form without any has no features field.
+    const features = [
+      featureManifestSchema.parse({ name: 'jobs', label: 'Jobs', removable: true }),
+    ];
     const fields = (
-      parse(renderSetupForm(removable)).body as Array<{
+      parse(renderSetupForm(features)).body as Array<{
         type: string;
         id?: string;
         attributes: { label?: string };

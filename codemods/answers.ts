@@ -111,7 +111,7 @@ export interface AnswerSpec {
 }
 
 /** Every answer, in the order the form and the CLI ask them. */
-export const answerTable = {
+const answerTable = {
   name: {
     schema: line(60),
     formId: 'project_name',

@@ -7,7 +7,7 @@ import { ANSWERS_DOC_PATH, withAnswersTable } from '../codemods/answers-doc.ts';
 import { removableFeatures } from '../codemods/features.ts';
 import { renderSetupForm, SETUP_FORM_PATH } from '../codemods/form.ts';
 import { Tree } from '../codemods/tree.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const removable = removableFeatures(new Tree(rootDir));
 const readme = readFileSync(join(rootDir, ANSWERS_DOC_PATH), 'utf8');

@@ -24,7 +24,7 @@ import type { RenderOptions } from '../codemods/engine.ts';
 import { removableFeatures } from '../codemods/features.ts';
 import { AlreadyConfiguredError, headCommit, isConfigured, setUp } from '../codemods/setup.ts';
 import { Tree } from '../codemods/tree.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const OTHER_OPTIONS = {
   answers: {

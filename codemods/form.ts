@@ -1,40 +1,72 @@
 import { parseIssue } from '@github/issue-parser';
 import { parse, stringify } from 'yaml';
-import { type FieldErrors, validateAnswers } from './answers.ts';
-import { type LanguageCode, languageCodes, languageLabel } from './languages.ts';
+import {
+  type AnswerField,
+  answerFields,
+  type FieldErrors,
+  type FormAnswerKey,
+  isOptional,
+  type SetupContext,
+  validateAnswers,
+} from './answers.ts';
 import type { FeatureManifest } from './manifest.ts';
 
 export const SETUP_FORM_PATH = '.github/ISSUE_TEMPLATE/setup.yml';
 export const SETUP_LABEL = 'setup';
 
-// The field ids are the form's contract with the parser, the prefilled links of the bootstrap
-// workflow and saved answers: they never change, labels may.
-export const fieldIds = {
-  name: 'project_name',
-  slug: 'slug',
-  description: 'description',
-  organization: 'organization',
-  contactEmail: 'contact_email',
-  languages: 'languages',
-  defaultLanguage: 'default_language',
-  features: 'features',
-  domain: 'domain',
-} as const;
+type FormField = AnswerField & { formId: string };
 
-/** The setup issue form, generated from the language list and the removable features. */
+/** The answers the form asks, in its order. */
+export const formFields = answerFields.filter((f): f is FormField => f.formId !== undefined);
+
+/** Each form answer's field id (from the answer table): `fieldIds.name` is "project_name". */
+export const fieldIds = Object.fromEntries(formFields.map((f) => [f.key, f.formId])) as Record<
+  FormAnswerKey,
+  string
+>;
+
+function formField(field: FormField, context: Pick<SetupContext, 'removable'>) {
+  const { control, formId: id, label, help: description } = field;
+  const validations = { required: !isOptional(field) };
+  switch (control.kind) {
+    case 'text':
+      return {
+        type: 'input',
+        id,
+        attributes: {
+          label,
+          description,
+          ...(control.placeholder ? { placeholder: control.placeholder } : {}),
+        },
+        validations,
+      };
+    case 'dropdown':
+      return {
+        type: 'dropdown',
+        id,
+        attributes: {
+          label,
+          description,
+          ...(control.multiple ? { multiple: true } : {}),
+          options: control.choices.options(context).map((o) => o.label),
+        },
+        validations,
+      };
+    case 'checkboxes': {
+      // GitHub refuses a checkboxes field without options: with no removable feature, no field.
+      const options = control.choices.options(context);
+      if (options.length === 0) return undefined;
+      return {
+        type: 'checkboxes',
+        id,
+        attributes: { label, description, options: options.map((o) => ({ label: o.label })) },
+      };
+    }
+  }
+}
+
+/** The setup issue form, generated from the answer table, the languages and the removable features. */
 export function renderSetupForm(removable: FeatureManifest[]): string {
-  const input = (
-    id: string,
-    label: string,
-    description: string,
-    required = true,
-    placeholder = '',
-  ) => ({
-    type: 'input',
-    id,
-    attributes: { label, description, ...(placeholder ? { placeholder } : {}) },
-    validations: { required },
-  });
   const form = {
     name: 'Set up this project',
     description:
@@ -52,79 +84,11 @@ export function renderSetupForm(removable: FeatureManifest[]): string {
             'can set it up.',
         },
       },
-      input(
-        fieldIds.name,
-        'Project name',
-        'Shown in the page title, emails and docs.',
-        true,
-        'Acme Portal',
-      ),
-      input(
-        fieldIds.slug,
-        'Slug',
-        'Lowercase letters, digits and hyphens, starting with a letter (at most 39). Used for the package, database and containers.',
-        true,
-        'acme-portal',
-      ),
-      input(fieldIds.description, 'Description', 'One sentence about the project.'),
-      input(fieldIds.organization, 'Organisation or author', 'Who owns the project.'),
-      input(
-        fieldIds.contactEmail,
-        'Contact email',
-        'Where people can reach you.',
-        true,
-        'you@example.com',
-      ),
-      {
-        type: 'dropdown',
-        id: fieldIds.languages,
-        attributes: {
-          label: 'Languages',
-          description:
-            'Every language the site is offered in. New ones start as copies of the default language.',
-          multiple: true,
-          options: languageCodes.map(languageLabel),
-        },
-        validations: { required: true },
-      },
-      {
-        type: 'dropdown',
-        id: fieldIds.defaultLanguage,
-        attributes: {
-          label: 'Default language',
-          description: 'One of the languages above; used when a visitor asks for none of them.',
-          options: languageCodes.map(languageLabel),
-        },
-        validations: { required: true },
-      },
-      ...(removable.length > 0
-        ? [
-            {
-              type: 'checkboxes',
-              id: fieldIds.features,
-              attributes: {
-                label: 'Optional features',
-                description:
-                  'Tick what to keep. Everything unticked is removed: code, dependencies, services and docs.',
-                options: removable.map((m) => ({ label: m.label })),
-              },
-            },
-          ]
-        : []),
-      input(
-        fieldIds.domain,
-        'Production domain',
-        'The host name the site will live at, without https:// (you can leave it empty for now).',
-        false,
-        'app.example.com',
-      ),
+      ...formFields.flatMap((field) => formField(field, { removable }) ?? []),
     ],
   };
-  return `# Generated by \`npm run setup:form\` from codemods/languages.ts and the features' feature.json.\n${stringify(form, { lineWidth: 0 })}`;
+  return `# Generated by \`npm run setup:form\` from codemods/answers.ts, codemods/languages.ts and the features' feature.json.\n${stringify(form, { lineWidth: 0 })}`;
 }
-
-const codeOfLabel = (label: string): LanguageCode | undefined =>
-  languageCodes.find((code) => languageLabel(code) === label.trim());
 
 /**
  * Reads the answers from a setup issue's body (as GitHub renders the form) and validates them.
@@ -143,59 +107,43 @@ export function parseSetupIssue(body: string, formYaml: string, removable: Featu
   );
   for (const [label, id] of labels) {
     const count = normalized.split('\n').filter((line) => line.trim() === `### ${label}`).length;
-    const field =
-      (Object.keys(fieldIds) as Array<keyof typeof fieldIds>).find((k) => fieldIds[k] === id) ?? id;
+    const field = formFields.find((f) => f.formId === id)?.key ?? id;
     if (count > 1)
       errors.push({ field, message: `"### ${label}" appears ${count} times: keep one answer` });
   }
   const parsed = parseIssue(normalized, formYaml);
-  const text = (id: string) => {
-    const value = parsed[id];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const list = (id: string) => {
-    const value = parsed[id];
-    return Array.isArray(value) ? value : [];
-  };
-  const toCodes = (id: string, field: string) =>
-    list(id).flatMap((label) => {
-      const code = codeOfLabel(label);
-      if (!code)
+
+  const candidate: Record<string, unknown> = {};
+  for (const field of formFields) {
+    const { control, key } = field;
+    const raw = parsed[field.formId];
+    if (control.kind === 'text') {
+      const text = typeof raw === 'string' ? raw : undefined;
+      // An optional answer left empty is absent; a required one is '' and reported as missing.
+      if (text || !isOptional(field)) candidate[key] = text ?? '';
+      continue;
+    }
+    const chosen =
+      control.kind === 'checkboxes'
+        ? raw && typeof raw === 'object' && 'selected' in raw
+          ? raw.selected
+          : []
+        : Array.isArray(raw)
+          ? raw
+          : [];
+    const options = control.choices.options({ removable });
+    const values = chosen.flatMap((label) => {
+      const option = options.find((o) => o.label === label.trim());
+      if (!option)
         errors.push({
-          field,
-          message: `"${label.slice(0, 80)}" is not one of the offered languages`,
+          field: key,
+          message: `"${label.slice(0, 80)}" is not one of the offered ${control.choices.noun}`,
         });
-      return code ? [code] : [];
+      return option ? [option.value] : [];
     });
-  const languages = toCodes(fieldIds.languages, 'languages');
-  const defaultLanguage = toCodes(fieldIds.defaultLanguage, 'defaultLanguage')[0];
+    candidate[key] = control.kind === 'dropdown' && !control.multiple ? (values[0] ?? '') : values;
+  }
 
-  const checkboxes = parsed[fieldIds.features];
-  const selected =
-    checkboxes && typeof checkboxes === 'object' && 'selected' in checkboxes
-      ? checkboxes.selected
-      : [];
-  const features = selected.flatMap((label) => {
-    const manifest = removable.find((m) => m.label === label.trim());
-    if (!manifest)
-      errors.push({
-        field: 'features',
-        message: `"${label.slice(0, 80)}" is not one of the offered features`,
-      });
-    return manifest ? [manifest.name] : [];
-  });
-
-  const candidate = {
-    name: text(fieldIds.name) ?? '',
-    slug: text(fieldIds.slug) ?? '',
-    description: text(fieldIds.description) ?? '',
-    organization: text(fieldIds.organization) ?? '',
-    contactEmail: text(fieldIds.contactEmail) ?? '',
-    languages,
-    defaultLanguage: defaultLanguage ?? '',
-    features,
-    ...(text(fieldIds.domain) ? { domain: text(fieldIds.domain) } : {}),
-  };
   const result = validateAnswers(
     candidate,
     removable.map((m) => m.name),
@@ -208,17 +156,3 @@ export function parseSetupIssue(body: string, formYaml: string, removable: Featu
   }
   return errors.length > 0 || !result.answers ? { errors } : { answers: result.answers };
 }
-
-/** Human names of the fields, for error messages written to the person who filled the form. */
-export const fieldNames: Record<string, string> = {
-  name: 'Project name',
-  slug: 'Slug',
-  description: 'Description',
-  organization: 'Organisation or author',
-  contactEmail: 'Contact email',
-  languages: 'Languages',
-  defaultLanguage: 'Default language',
-  features: 'Optional features',
-  domain: 'Production domain',
-  repository: 'Repository',
-};

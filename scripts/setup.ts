@@ -1,240 +1,238 @@
 // `npm run setup`: turns a fresh copy of the template into your project, the same way the setup
 // issue does on GitHub. Asks the questions (defaults from the folder and git remote), or takes
-// them as flags or from a JSON file. See `npm run setup -- --help`.
+// them as flags or from a JSON file. See `npm run setup -- --help`. The answers, their flags and
+// questions come from the answer table in codemods/answers.ts.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  type AnswerField,
   type Answers,
-  answersSchema,
-  slugify,
-  titleFromSlug,
+  answerFields,
+  answerFromText,
+  answerLabel,
+  type Choice,
+  isList,
+  isOptional,
+  type PartialAnswers,
+  type SetupContext,
   validateAnswers,
 } from '../codemods/answers.ts';
+import type { RenderOptions } from '../codemods/engine.ts';
 import { removableFeatures } from '../codemods/features.ts';
-import { fieldNames } from '../codemods/form.ts';
-import { type LanguageCode, languageCodes, languageLabel } from '../codemods/languages.ts';
 import { AlreadyConfiguredError, headCommit, isConfigured, setUp } from '../codemods/setup.ts';
 import { Tree } from '../codemods/tree.ts';
 import { rootDir } from '../src/core/config/paths.ts';
 
-const HELP = `Usage: npm run setup -- [options]
+const OTHER_OPTIONS = {
+  answers: {
+    type: 'string',
+    usage: '<file.json>',
+    help: 'read answers from a JSON file (same fields; flags win)',
+  },
+  'dry-run': { type: 'boolean', help: 'print the changes as a diff; write nothing' },
+  yes: { type: 'boolean', help: 'never ask: fail on anything missing' },
+  help: { type: 'boolean', help: 'this text' },
+} as const;
+
+function helpText() {
+  const option = (flag: string, help: string) => `  ${flag.padEnd(25)}  ${help}`;
+  return `Usage: npm run setup -- [options]
 
 Sets up this copy of the template as your project: renames it, sets its languages, removes the
 optional features you do not keep, and records your answers in .template/.
 
 Options (anything not given is asked; without a terminal, missing answers are an error):
-  --name <text>              project name, e.g. "Acme Portal"
-  --slug <slug>              lowercase letters, digits, hyphens, e.g. acme-portal
-  --description <text>       one sentence
-  --organization <text>      organisation or author
-  --email <address>          contact email
-  --languages <codes>        comma-separated, e.g. en,es (offered: ${languageCodes.join(', ')})
-  --default-language <code>  one of --languages
-  --features <names>         optional features to keep, comma-separated ("none" for none)
-  --domain <host>            production host name, e.g. app.example.com
-  --repository <owner/name>  the GitHub repository (default: from the git remote)
-  --answers <file.json>      read answers from a JSON file (same fields; flags win)
-  --dry-run                  print the changes as a diff; write nothing
-  --yes                      never ask: fail on anything missing
-  --help                     this text
+${[
+  ...answerFields.map(({ flag }) => option(`--${flag.name} ${flag.value}`, flag.help)),
+  ...Object.entries(OTHER_OPTIONS).map(([name, o]) =>
+    option(`--${name}${'usage' in o ? ` ${o.usage}` : ''}`, o.help),
+  ),
+].join('\n')}
 `;
-
-const { values: flags } = parseArgs({
-  options: {
-    name: { type: 'string' },
-    slug: { type: 'string' },
-    description: { type: 'string' },
-    organization: { type: 'string' },
-    email: { type: 'string' },
-    languages: { type: 'string' },
-    'default-language': { type: 'string' },
-    features: { type: 'string' },
-    domain: { type: 'string' },
-    repository: { type: 'string' },
-    answers: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-    yes: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+}
 
 function fail(message: string, code = 2): never {
   console.error(message);
   process.exit(code);
 }
 
-if (flags.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-if (isConfigured(rootDir)) fail(new AlreadyConfiguredError().message, 1);
-
-const removable = removableFeatures(new Tree(rootDir));
-const list = (value: string | undefined) =>
-  value === undefined
-    ? undefined
-    : value === 'none'
-      ? []
-      : value
-          .split(',')
-          .map((v) => v.trim())
-          .filter(Boolean);
-
-// Answers from --answers, then flags on top.
-const given: Record<string, unknown> = {};
-if (flags.answers) {
+/** The command line: the answers given as flags (raw, not validated yet) and the other options. */
+function readCommandLine(args: string[]) {
+  const options = {
+    ...Object.fromEntries(answerFields.map((f) => [f.flag.name, { type: 'string' as const }])),
+    ...Object.fromEntries(
+      Object.entries(OTHER_OPTIONS).map(([name, o]) => [name, { type: o.type }]),
+    ),
+  };
+  let values: Record<string, string | boolean | undefined>;
   try {
-    Object.assign(given, JSON.parse(readFileSync(flags.answers, 'utf8')));
+    ({ values } = parseArgs({ args, options, strict: true }));
   } catch (error) {
-    fail(`Cannot read ${flags.answers}: ${(error as Error).message}`);
+    fail(`${(error as Error).message}\n\nRun \`npm run setup -- --help\` for the options.`);
+  }
+  const given: Record<string, unknown> = {};
+  for (const field of answerFields) {
+    const text = values[field.flag.name];
+    if (typeof text === 'string') given[field.key] = answerFromText(field, text);
+  }
+  return {
+    given,
+    answersFile: values.answers as string | undefined,
+    dryRun: values['dry-run'] === true,
+    yes: values.yes === true,
+    help: values.help === true,
+  };
+}
+
+function readAnswersFile(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    fail(`Cannot read ${path}: ${(error as Error).message}`);
   }
 }
-const fromFlags = {
-  name: flags.name,
-  slug: flags.slug,
-  description: flags.description,
-  organization: flags.organization,
-  contactEmail: flags.email,
-  languages: list(flags.languages),
-  defaultLanguage: flags['default-language'],
-  features: list(flags.features),
-  domain: flags.domain,
-  repository: flags.repository,
-};
-for (const [key, value] of Object.entries(fromFlags)) if (value !== undefined) given[key] = value;
 
-// Defaults a person would type anyway: the folder name and the GitHub remote.
-function gitRemote(): { owner: string; repo: string } | undefined {
+/** Where suggestions come from: the GitHub remote (owner and repository), else the folder. */
+function setupContext(root: string): SetupContext {
+  const removable = removableFeatures(new Tree(root));
   try {
     const url = execFileSync('git', ['remote', 'get-url', 'origin'], {
-      cwd: rootDir,
+      cwd: root,
       stdio: ['ignore', 'pipe', 'ignore'],
     })
       .toString()
       .trim();
     const match = url.match(/github\.com[:/]([^/]+)\/([^/]+?)(?:\.git)?$/);
-    return match ? { owner: match[1] as string, repo: match[2] as string } : undefined;
+    if (match) return { folder: match[2] as string, owner: match[1] as string, removable };
   } catch {
-    return undefined;
+    // No git or no remote: the folder name it is.
   }
+  return { folder: basename(root), removable };
 }
-const remote = gitRemote();
-const folder = remote?.repo ?? basename(rootDir);
-const defaultSlug = slugify(folder);
-const defaults: Partial<Answers> = {
-  name: titleFromSlug(folder),
-  slug: defaultSlug || undefined,
-  organization: remote?.owner,
-  languages: ['en'],
-  defaultLanguage: 'en',
-  features: removable.map((m) => m.name),
-  ...(remote ? { repository: `${remote.owner}/${remote.repo}` } : {}),
-};
 
-async function ask(): Promise<Record<string, unknown>> {
-  const { input, checkbox, select } = await import('@inquirer/prompts');
-  const shape = answersSchema.shape;
-  const check = (key: keyof typeof shape) => (value: string) => {
-    const result = shape[key].safeParse(value);
-    return result.success || `${fieldNames[key as string]} ${result.error.issues[0]?.message}`;
-  };
-  const answers = { ...given };
-  const text = async (
-    key: 'name' | 'slug' | 'description' | 'organization' | 'contactEmail',
-    message: string,
-  ) => {
-    if (answers[key] === undefined) {
-      answers[key] = await input({
-        message,
-        default: defaults[key] as string | undefined,
-        validate: check(key),
-      });
-    }
-  };
-  await text('name', 'Project name');
-  // The slug follows the name just given, unless the folder already had a usable one.
-  defaults.slug = slugify(String(answers.name)) || defaults.slug;
-  await text('slug', 'Slug (package, database and container name)');
-  await text('description', 'Description (one sentence)');
-  await text('organization', 'Organisation or author');
-  await text('contactEmail', 'Contact email');
-  if (answers.languages === undefined) {
-    answers.languages = await checkbox({
-      message: 'Languages',
-      choices: languageCodes.map((code) => ({
-        name: languageLabel(code),
-        value: code,
-        checked: code === 'en',
-      })),
-      validate: (chosen) => chosen.length > 0 || 'Choose at least one language',
-    });
-  }
-  const chosen = answers.languages as LanguageCode[];
-  if (answers.defaultLanguage === undefined) {
-    answers.defaultLanguage =
-      chosen.length === 1
-        ? chosen[0]
-        : await select({
-            message: 'Default language',
-            choices: chosen.map((code) => ({ name: languageLabel(code), value: code })),
-          });
-  }
-  if (answers.features === undefined && removable.length === 0) answers.features = [];
-  if (answers.features === undefined) {
-    answers.features = await checkbox({
-      message: 'Optional features to keep',
-      choices: removable.map((m) => ({
-        name: `${m.label}: ${m.description}`,
-        value: m.name,
-        checked: true,
-      })),
-    });
-  }
-  if (answers.domain === undefined) {
-    const domain = await input({
-      message: 'Production domain (empty if you do not know yet)',
-      default: '',
-    });
-    if (domain) answers.domain = domain;
+type Prompts = typeof import('@inquirer/prompts');
+
+/** Asks one answer in the terminal; undefined leaves it out. */
+async function ask(
+  prompts: Prompts,
+  field: AnswerField,
+  answers: PartialAnswers,
+  context: SetupContext,
+): Promise<unknown> {
+  const suggestion = field.suggest?.(context, answers);
+  if (field.control.kind === 'text') return askText(prompts, field, suggestion);
+  const options = offered(field, answers, context);
+  return isList(field)
+    ? askMany(prompts, field, options, suggestion)
+    : askOne(prompts, field, options, suggestion);
+}
+
+async function askText(prompts: Prompts, field: AnswerField, suggestion: unknown) {
+  const value = await prompts.input({
+    message: field.prompt ?? field.label,
+    default: typeof suggestion === 'string' ? suggestion : undefined,
+    validate: (text) => {
+      if (text === '' && isOptional(field)) return true;
+      const result = field.schema.safeParse(text);
+      return result.success || `${field.label} ${result.error.issues[0]?.message}`;
+    },
+  });
+  return value === '' && isOptional(field) ? undefined : value;
+}
+
+// The values offered, narrowed to an earlier answer's (the default language among the chosen).
+function offered(field: AnswerField, answers: PartialAnswers, context: SetupContext) {
+  const { control } = field;
+  if (control.kind === 'text') return [];
+  const options = control.choices.options(context);
+  if (control.kind !== 'dropdown' || !control.among) return options;
+  const among = answers[control.among];
+  return (Array.isArray(among) ? among : []).flatMap((value) =>
+    options.filter((o) => o.value === value),
+  );
+}
+
+async function askOne(
+  prompts: Prompts,
+  field: AnswerField,
+  options: Choice[],
+  suggestion: unknown,
+) {
+  // One possible value is no question.
+  if (options.length <= 1) return options[0]?.value;
+  return prompts.select({
+    message: field.prompt ?? field.label,
+    choices: options.map((o) => ({ name: o.label, value: o.value })),
+    default: typeof suggestion === 'string' ? suggestion : undefined,
+  });
+}
+
+async function askMany(
+  prompts: Prompts,
+  field: AnswerField,
+  options: Choice[],
+  suggestion: unknown,
+) {
+  if (options.length === 0) return [];
+  const suggested = Array.isArray(suggestion) ? suggestion : [];
+  return prompts.checkbox({
+    message: field.prompt ?? field.label,
+    choices: options.map((o) => ({
+      name: o.hint ? `${o.label}: ${o.hint}` : o.label,
+      value: o.value,
+      checked: suggested.includes(o.value),
+    })),
+    validate: (chosen) => {
+      const result = field.schema.safeParse(chosen.map((c) => c.value));
+      if (result.success) return true;
+      // List messages say what to do ("choose at least one language"): a sentence of their own.
+      const reason = result.error.issues[0]?.message ?? 'is not valid';
+      return reason.charAt(0).toUpperCase() + reason.slice(1);
+    },
+  });
+}
+
+/**
+ * The given answers completed: what is missing is asked (when `interactive`); without questions,
+ * what has an obvious default takes it (every feature kept, the first language the default, the
+ * repository from the git remote) and the rest stays missing, for validation to report.
+ */
+async function completeAnswers(
+  given: PartialAnswers,
+  context: SetupContext,
+  interactive: boolean,
+): Promise<PartialAnswers> {
+  const prompts = interactive ? await import('@inquirer/prompts') : undefined;
+  const answers: Record<string, unknown> = { ...given };
+  for (const field of answerFields) {
+    if (answers[field.key] !== undefined) continue;
+    const value =
+      prompts && field.prompt
+        ? await ask(prompts, field, answers, context)
+        : field.assumed
+          ? field.suggest?.(context, answers)
+          : undefined;
+    if (value !== undefined) answers[field.key] = value;
   }
   return answers;
 }
 
-const interactive = !flags.yes && process.stdin.isTTY;
-// Without questions, what has an obvious default takes it: every feature is kept, the default
-// language is the first one listed, the repository comes from the git remote.
-const collected = interactive
-  ? await ask()
-  : {
-      features: defaults.features,
-      repository: defaults.repository,
-      ...given,
-      defaultLanguage:
-        given.defaultLanguage ?? (Array.isArray(given.languages) ? given.languages[0] : undefined),
-    };
-const result = validateAnswers(
-  collected,
-  removable.map((m) => m.name),
-);
-if (!result.answers) {
+function validOrFail(collected: PartialAnswers, context: SetupContext): Answers {
+  const result = validateAnswers(
+    collected,
+    context.removable.map((m) => m.name),
+  );
+  if (result.answers) return result.answers;
   fail(
     `The answers are not valid:\n${(result.errors ?? [])
-      .map((e) => `  - ${fieldNames[e.field] ?? e.field}: ${e.message}`)
+      .map((e) => `  - ${answerLabel(e.field)}: ${e.message}`)
       .join('\n')}\n\nRun \`npm run setup -- --help\` for the options.`,
   );
 }
-const answers = result.answers;
 
-const options = {
-  templateRepository: JSON.parse(readFileSync(join(rootDir, '.template/template.json'), 'utf8'))
-    .repository,
-  templateCommit: headCommit(rootDir),
-  deleteTemplateWorkflows: true,
-};
 const progress = ({
   step,
   of,
@@ -247,15 +245,15 @@ const progress = ({
   detail: string;
 }) => console.error(`[${step}/${of}] ${codemod}: ${detail}`);
 
-if (flags['dry-run']) {
-  // Render into a scratch copy and show the difference; this folder is not touched.
+/** Renders into a scratch copy and prints the difference; `root` is not touched. */
+function dryRun(root: string, answers: Answers, options: RenderOptions) {
   const scratch = mkdtempSync(join(tmpdir(), 'setup-dry-run-'));
   try {
-    const files = new Tree(rootDir).list();
+    const files = new Tree(root).list();
     for (const side of ['a', 'b']) {
-      for (const file of files) cpSync(join(rootDir, file), join(scratch, side, file));
+      for (const file of files) cpSync(join(root, file), join(scratch, side, file));
     }
-    symlinkSync(join(rootDir, 'node_modules'), join(scratch, 'b', 'node_modules'));
+    symlinkSync(join(root, 'node_modules'), join(scratch, 'b', 'node_modules'));
     setUp(join(scratch, 'b'), answers, options, { onProgress: progress });
     rmSync(join(scratch, 'b', 'node_modules'));
     try {
@@ -271,8 +269,10 @@ if (flags['dry-run']) {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-} else {
-  const changes = setUp(rootDir, answers, options, { onProgress: progress });
+}
+
+function apply(root: string, answers: Answers, options: RenderOptions) {
+  const changes = setUp(root, answers, options, { onProgress: progress });
   console.error(
     `\nDone: ${changes.length} files changed. Next:\n` +
       '  npm install        # updates package-lock.json for the removed dependencies\n' +
@@ -280,3 +280,30 @@ if (flags['dry-run']) {
       '  git add -A && git commit -m "Set up the project"',
   );
 }
+
+async function main(root: string, args: string[]) {
+  const command = readCommandLine(args);
+  if (command.help) {
+    console.log(helpText());
+    return;
+  }
+  if (isConfigured(root)) fail(new AlreadyConfiguredError().message, 1);
+  const context = setupContext(root);
+  // Answers from --answers, then flags on top.
+  const given = {
+    ...(command.answersFile ? readAnswersFile(command.answersFile) : {}),
+    ...command.given,
+  };
+  const interactive = !command.yes && process.stdin.isTTY === true;
+  const answers = validOrFail(await completeAnswers(given, context, interactive), context);
+  const options: RenderOptions = {
+    templateRepository: JSON.parse(readFileSync(join(root, '.template/template.json'), 'utf8'))
+      .repository,
+    templateCommit: headCommit(root),
+    deleteTemplateWorkflows: true,
+  };
+  if (command.dryRun) dryRun(root, answers, options);
+  else apply(root, answers, options);
+}
+
+await main(rootDir, process.argv.slice(2));

@@ -4,8 +4,7 @@
 // exists or the project is configured.
 
 import { z } from 'zod';
-import { slugify, titleFromSlug } from '../../codemods/answers.ts';
-import { fieldIds, SETUP_LABEL } from '../../codemods/form.ts';
+import { formFields, SETUP_LABEL } from '../../codemods/form.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
 import { api, hasStatus, info, markers, readEvent, repository } from './github.ts';
@@ -46,13 +45,19 @@ if (event.repository.is_template) {
   if (open.some((issue) => issue.body?.includes(markers.bootstrap))) {
     info('The setup issue is open already.');
   } else {
-    const slug = slugify(repo);
-    const name = titleFromSlug(repo);
     const form = new URL(`${event.repository.html_url}/issues/new`);
     form.searchParams.set('template', 'setup.yml');
-    form.searchParams.set(fieldIds.name, name);
-    if (slug) form.searchParams.set(fieldIds.slug, slug);
-    form.searchParams.set(fieldIds.organization, owner);
+    // The text answers `npm run setup` would suggest here (name, slug, owner), by field id.
+    const suggested: Record<string, unknown> = {};
+    for (const field of formFields) {
+      const value =
+        field.control.kind === 'text'
+          ? field.suggest?.({ folder: repo, owner, removable: [] }, suggested)
+          : undefined;
+      if (typeof value !== 'string' || !value) continue;
+      suggested[field.key] = value;
+      form.searchParams.set(field.formId, value);
+    }
     const { data } = await github.rest.issues.create({
       owner,
       repo,

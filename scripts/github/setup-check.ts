@@ -4,8 +4,9 @@
 // `allowed` and `valid`. Never writes to the repository or the issue.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { answerLabel } from '../../codemods/answers.ts';
 import { removableFeatures } from '../../codemods/features.ts';
-import { fieldNames, parseSetupIssue, SETUP_FORM_PATH, SETUP_LABEL } from '../../codemods/form.ts';
+import { parseSetupIssue, SETUP_FORM_PATH, SETUP_LABEL } from '../../codemods/form.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
@@ -71,7 +72,7 @@ if (result.answers) {
   setOutput('valid', 'true');
   info(`Answers are valid: ${result.answers.name} (${result.answers.slug}).`);
 } else {
-  const lines = result.errors.map((e) => `- **${fieldNames[e.field] ?? e.field}**: ${e.message}`);
+  const lines = result.errors.map((e) => `- **${answerLabel(e.field)}**: ${e.message}`);
   writeFileSync(
     join(dir, 'errors.md'),
     [

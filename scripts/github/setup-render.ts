@@ -14,9 +14,14 @@ import { type Api, api, info, repository, setupDir, warning } from './github.ts'
 
 const dir = setupDir();
 const removable = removableFeatures(new Tree(rootDir));
-// Validated again: the file crossed a step boundary.
+const { owner, repo } = repository();
+// Validated again: the file crossed a step boundary. The form does not ask for the repository:
+// it is this one.
 const { answers, errors } = validateAnswers(
-  JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')),
+  {
+    repository: `${owner}/${repo}`,
+    ...JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')),
+  },
   removable.map((m) => m.name),
 );
 if (!answers) throw new Error(`answers.json is not valid: ${JSON.stringify(errors)}`);
@@ -26,7 +31,6 @@ if (!answers) throw new Error(`answers.json is not valid: ${JSON.stringify(error
 async function templateCommit(github: Api): Promise<{ repository: string; commit: string }> {
   const fallback = JSON.parse(readFileSync(join(rootDir, '.template/template.json'), 'utf8'))
     .repository as string;
-  const { owner, repo } = repository();
   try {
     const { data } = await github.rest.repos.get({ owner, repo });
     const template = data.template_repository?.full_name ?? fallback;

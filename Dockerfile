@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # Both stages use the same slim Debian image: glibc keeps prebuilt native binaries (Tailwind's
 # oxide, Biome) working without a toolchain, and the slim variant drops compilers and docs.
 # Node 24 runs src/*.ts directly (type stripping), so only the CSS/JS assets need a build.

@@ -7,8 +7,10 @@
 #   host.sh rollback [<version>]       switch back to a kept version (default: the previous one)
 #   host.sh status                     what runs, what is kept, the last audit lines
 #
-# With --env-stdin, deploy and rollback first write standard input to .env.production (0600):
-# secrets never appear on a command line.
+# With --remote (how the deploy commands call it over SSH), standard input carries a line with a
+# byte count and that many bytes of .env.production (0 keeps the file; secrets never appear on a
+# command line), then stays open: when it closes (the SSH connection died) the deploy stops, cleans
+# up and releases the lock.
 #
 # Blue/green on one host: the new version starts beside the old one with no published port, must
 # answer /health/ready several times in a row, then Caddy is reloaded to send traffic to it, the
@@ -22,9 +24,11 @@ STATE="$DIR/.deploy"
 HEALTH_PASSES=3
 START_TIME=$(date +%s)
 CLEANUP=()
+LIFELINE=
 
 log() { printf '[deploy] %s\n' "$*" >&2; }
-die() { printf '[deploy] error: %s\n' "$*" >&2; exit 1; }
+error() { printf '[deploy] error: %s\n' "$*" >&2; }
+die() { error "$@"; exit 1; }
 
 # Host settings (not secrets) live in .env, which Compose reads too; the environment wins.
 setting() {
@@ -82,6 +86,7 @@ take_lock() {
 
 on_exit() {
   local status=$? item
+  if [ -n "$LIFELINE" ]; then kill "$LIFELINE" 2>/dev/null || true; fi
   for item in "${CLEANUP[@]}"; do
     if [ -n "$item" ]; then docker rm -f "$item" >/dev/null 2>&1 || true; fi
   done
@@ -194,7 +199,7 @@ public_check() {
 ensure_stack() {
   mkdir -p "$DIR/caddy"
   [ -f "$DIR/caddy/upstream.caddy" ] || write_upstream ""
-  [ -f "$DIR/.env.production" ] || die "$DIR/.env.production is missing: deploy with --env-stdin once"
+  [ -f "$DIR/.env.production" ] || die "$DIR/.env.production is missing: send it once (DEPLOY_ENV_FILE, README \"Deploy\")"
   local services=(caddy mongo)
   has_service redis && services+=(redis)
   log "starting ${services[*]} (when not running)"
@@ -211,24 +216,30 @@ release() {
   local action=$1 version=$2 image=$3 old new worker old_workers=()
   old=$(upstream_of)
   log "starting $version beside ${old:-nothing}"
-  new=$(start_container app "$version" "$image")
+  new=$(start_container app "$version" "$image") || {
+    error "could not start $version (docker compose run failed)"
+    return 1
+  }
   CLEANUP=("$new")
   if ! wait_ready "$new"; then
     audit "$action" "$version" failed "not ready"
     result "$action" "$version" failed
-    die "$version did not become ready: ${old:-nothing} keeps serving, $version is removed"
+    error "$version did not become ready: ${old:-nothing} keeps serving, $version is removed"
+    return 1
   fi
   local switched=$SECONDS
   if ! switch_to "$new"; then
     audit "$action" "$version" failed "caddy reload"
     result "$action" "$version" failed
-    die "Caddy refused the new configuration: ${old:-nothing} keeps serving"
+    error "Caddy refused the new configuration: ${old:-nothing} keeps serving"
+    return 1
   fi
   if ! public_check "$version"; then
     if [ -n "$old" ]; then switch_to "$old" || log "could not switch back to $old: check Caddy"; fi
     audit "$action" "$version" "switched back" "public check"
     result "$action" "$version" "switched-back"
-    die "the public URL did not serve $version: traffic is back on ${old:-nothing}"
+    error "the public URL did not serve $version: traffic is back on ${old:-nothing}"
+    return 1
   fi
   CLEANUP=()
   log "switched to $version in $((SECONDS - switched))s; draining ${old:-nothing}"
@@ -264,8 +275,12 @@ keep_image() {
   fi
   # A local tag keeps the image through `docker image prune` and makes rollback registry-free.
   docker tag "$image" "$tag"
-  grep -v "^$version	" "$STATE/releases" >"$STATE/releases.tmp" 2>/dev/null || true
-  printf '%s\t%s\n' "$version" "$image" >>"$STATE/releases.tmp"
+}
+
+# Kept releases, oldest first: "<version> <image>" lines (a redeployed version moves to the end).
+record_release() {
+  grep -v "^$1	" "$STATE/releases" >"$STATE/releases.tmp" 2>/dev/null || true
+  printf '%s\t%s\n' "$1" "$2" >>"$STATE/releases.tmp"
   mv "$STATE/releases.tmp" "$STATE/releases"
 }
 
@@ -282,12 +297,19 @@ prune_images() {
   done
 }
 
-read_env_stdin() {
-  local file="$DIR/.env.production"
-  cat >"$file.tmp"
-  [ -s "$file.tmp" ] || { rm -f "$file.tmp"; die "--env-stdin: standard input was empty"; }
-  chmod 600 "$file.tmp"
-  mv "$file.tmp" "$file"
+read_remote_input() {
+  local size file="$DIR/.env.production"
+  IFS= read -r size || die "--remote: no input (expected a byte count line)"
+  [[ $size =~ ^[0-9]+$ ]] || die "--remote: the first input line must be a byte count"
+  if [ "$size" -gt 0 ]; then
+    head -c "$size" >"$file.tmp"
+    [ "$(wc -c <"$file.tmp")" -eq "$size" ] || { rm -f "$file.tmp"; die "--remote: the settings were cut short"; }
+    chmod 600 "$file.tmp"
+    mv "$file.tmp" "$file"
+  fi
+  # The connection's lifeline: a builtin read loop (no child process) ends when input closes.
+  (while IFS= read -r _; do :; done; kill -TERM "$$" 2>/dev/null) 9>&- &
+  LIFELINE=$!
 }
 
 cmd_deploy() {
@@ -297,7 +319,13 @@ cmd_deploy() {
   take_lock
   ensure_stack
   keep_image "$version" "$image"
-  release deploy "$version" "$(local_image "$version")"
+  # (No `set -e` inside release: each of its failures returns 1 after cleaning up.)
+  if ! release deploy "$version" "$(local_image "$version")"; then
+    # A version that never served is not kept (unless an earlier deploy of it did serve).
+    grep -q "^$version	" "$STATE/releases" 2>/dev/null || docker image rm "$(local_image "$version")" >/dev/null 2>&1 || true
+    exit 1
+  fi
+  record_release "$version" "$image"
   prune_images
 }
 
@@ -310,7 +338,7 @@ cmd_rollback() {
   docker image inspect "$(local_image "$version")" >/dev/null 2>&1 \
     || die "version $version is not kept on this host (kept: $(cut -f1 "$STATE/releases" | tr '\n' ' '))"
   ensure_stack
-  release rollback "$version" "$(local_image "$version")"
+  release rollback "$version" "$(local_image "$version")" || exit 1
 }
 
 cmd_status() {
@@ -332,15 +360,15 @@ cmd_status() {
 }
 
 main() {
-  local env_stdin=0 args=()
+  local remote=0 args=()
   for arg in "$@"; do
-    if [ "$arg" = --env-stdin ]; then env_stdin=1; else args+=("$arg"); fi
+    if [ "$arg" = --remote ]; then remote=1; else args+=("$arg"); fi
   done
   set -- "${args[@]}"
   command -v docker >/dev/null || die "docker is not installed on this host"
   docker compose version >/dev/null 2>&1 || die "the Docker Compose plugin is not installed on this host"
   mkdir -p "$STATE"
-  [ "$env_stdin" -eq 1 ] && read_env_stdin
+  if [ "$remote" -eq 1 ]; then read_remote_input; fi
   # The project name (container and volume prefix) from the first compose file's `name:`.
   PROJECT=$(sed -n 's/^name: *//p' "$DIR/${COMPOSE_FILE%%:*}" 2>/dev/null | head -n 1)
   [ -n "$PROJECT" ] || die "no compose project in $DIR (is ${COMPOSE_FILE%%:*} there?)"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs and runs what the Docker end-to-end suite (tests/docker/) needs on a machine that
-# reaches package registries only: a Docker engine, the Compose plugin, Caddy, a local image
-# registry, sshd (as "the host") and local stand-ins for the images compose.prod.yml names.
+# reaches package registries only: a Docker engine, the Compose plugin, Caddy, an image registry
+# and sshd (the suite starts its own of both) and local stand-ins for the images compose.prod.yml
+# names.
 # Idempotent; everything is cached under $GROUNDWORK_CACHE (default ~/.cache/groundwork).
 #
 #   scripts/docker.sh install  install the engine and tools, build the local base images
-#   scripts/docker.sh start    start dockerd and the local registry (no-op when running)
+#   scripts/docker.sh start    start dockerd (no-op when running)
+#   scripts/docker.sh images   (re)build missing local base images (dockerd must run)
 #   scripts/docker.sh stop     stop what start started
 #   scripts/docker.sh env      print the exports the suite reads
 #
@@ -23,7 +25,6 @@ COMPOSE_VERSION=v2.40.3
 CADDY_VERSION=v2.11.9
 NPM_MAJOR=11
 SUITE=bookworm
-REGISTRY_PORT="${GROUNDWORK_REGISTRY_PORT:-5000}"
 NODE_DIR="$CACHE/node24/node_modules/node/bin"
 # Debian's CLI (20.10) talks BuildKit without the buildx plugin; another docker on the PATH may not.
 DOCKER="${GROUNDWORK_DOCKER:-/usr/bin/docker}"
@@ -116,17 +117,6 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
 CMD ["node"]
 EOF
   fi
-  if ! image_exists groundwork-local/caddy:2; then
-    cp "$BIN/caddy" "$ctx/caddy"
-    build_image groundwork-local/caddy:2 "$ctx" <<EOF
-FROM $base
-COPY caddy /usr/bin/caddy
-ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data
-RUN mkdir -p /config/caddy /data/caddy /etc/caddy /srv
-EXPOSE 80 443 443/udp 2019
-CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]
-EOF
-  fi
   if ! image_exists groundwork-local/mongo:ferretdb; then
     [ -x "$BIN/ferretdb" ] || die "FerretDB is not installed: run scripts/services.sh install"
     cp "$BIN/ferretdb" "$ctx/ferretdb"
@@ -149,6 +139,17 @@ ENTRYPOINT ["/usr/local/bin/entrypoint"]
 CMD ["redis-server"]
 EOF
   fi
+  if ! image_exists groundwork-local/caddy:2; then
+    cp "$BIN/caddy" "$ctx/caddy"
+    build_image groundwork-local/caddy:2 "$ctx" <<EOF
+FROM $base
+COPY caddy /usr/bin/caddy
+ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data
+RUN mkdir -p /config/caddy /data/caddy /etc/caddy /srv
+EXPOSE 80 443 443/udp 2019
+CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]
+EOF
+  fi
   rm -rf "$ctx"
 }
 
@@ -166,7 +167,7 @@ cmd_install() {
 }
 
 cmd_start() {
-  mkdir -p "$RUN" "$DOCKER_HOME/data" "$DOCKER_HOME/registry"
+  mkdir -p "$RUN" "$DOCKER_HOME/data"
   if docker_running; then
     log "dockerd already running"
   else
@@ -177,25 +178,6 @@ cmd_start() {
     for _ in $(seq 1 150); do docker_running && break; sleep 0.2; done
     docker_running || die "dockerd did not start (log: $RUN/dockerd.log)"
     log "dockerd started"
-  fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$REGISTRY_PORT") 2>/dev/null; then
-    log "registry already listening on $REGISTRY_PORT"
-  else
-    cat >"$RUN/registry.yml" <<EOF
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $DOCKER_HOME/registry
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$REGISTRY_PORT
-log:
-  level: warn
-EOF
-    nohup docker-registry serve "$RUN/registry.yml" >"$RUN/registry.log" 2>&1 &
-    echo $! >"$RUN/registry.pid"
-    log "registry on 127.0.0.1:$REGISTRY_PORT"
   fi
 }
 
@@ -211,7 +193,6 @@ stop_pid() {
 }
 
 cmd_stop() {
-  stop_pid "$RUN/registry.pid" registry
   if [ -f "$RUN/dockerd.pid" ]; then
     # Containers stop with dockerd; their images and volumes stay in the cache.
     "$DOCKER" ps -q | xargs -r "$DOCKER" stop -t 5 >/dev/null 2>&1 || true
@@ -222,7 +203,6 @@ cmd_stop() {
 cmd_env() {
   cat <<ENV
 export GROUNDWORK_DOCKER="$DOCKER"
-export GROUNDWORK_REGISTRY="127.0.0.1:$REGISTRY_PORT"
 export MONGO_IMAGE="groundwork-local/mongo:ferretdb"
 export REDIS_IMAGE="groundwork-local/redis:7"
 export CADDY_IMAGE="groundwork-local/caddy:2"
@@ -231,6 +211,7 @@ ENV
 
 case "${1:-}" in
   install) cmd_install ;;
+  images) build_images ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;

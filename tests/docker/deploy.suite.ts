@@ -1,0 +1,355 @@
+// The deploy path end to end, for real: the project's image built from its Dockerfile, releases
+// pushed to a registry, and `npm run deploy|rollback|deploy:status` (scripts/deploy.ts) driving
+// deploy/host.sh over SSH on "the host" (an sshd on loopback), where compose.prod.yml runs Caddy
+// (`tls internal`), the MongoDB-wire server and Redis in Docker. Run by `npm run test:docker`
+// (scripts/test-docker.ts), which installs and starts what it needs; never part of `npm test`.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { rootDir } from '../../src/core/paths.ts';
+import { prepareDeployFolder, type SshHost, startSshHost } from './host.ts';
+import { buildProjectImage, release } from './images.ts';
+import { startLoad } from './load.ts';
+import { startRegistry } from './registry.ts';
+import { docker, type Ran, run, start } from './run.ts';
+
+const domain = 'app.test';
+const secret = randomBytes(24).toString('hex');
+let host: SshHost;
+let registry: Awaited<ReturnType<typeof startRegistry>>;
+let releases: Record<'v1' | 'v2' | 'v3' | 'v4', ReturnType<typeof release>>;
+let ca = '';
+const outputs: string[] = [];
+
+function deployEnv(extra: Record<string, string> = {}) {
+  return {
+    ...process.env,
+    ...host.target,
+    DEPLOY_ENV_FILE: join(host.dir, 'env.production'),
+    ...extra,
+  };
+}
+
+/** `npm run deploy|rollback|deploy:status`, as a person runs it. */
+function cli(args: string[], extra: Record<string, string> = {}): Ran {
+  const ran = run(process.execPath, [join(rootDir, 'scripts/deploy.ts'), ...args], {
+    env: deployEnv(extra),
+    check: false,
+  });
+  outputs.push(ran.stdout, ran.stderr);
+  return ran;
+}
+
+function cliInBackground(args: string[]) {
+  return start(process.execPath, [join(rootDir, 'scripts/deploy.ts'), ...args], {
+    env: deployEnv(),
+    detached: true,
+  });
+}
+
+function curl(path: string, extra: string[] = []) {
+  return run(
+    'curl',
+    [
+      '-sS',
+      '--cacert',
+      join(host.dir, 'ca.crt'),
+      '--resolve',
+      `${domain}:443:127.0.0.1`,
+      ...extra,
+      `https://${domain}${path}`,
+    ],
+    { check: false },
+  );
+}
+
+function servingVersion(): string {
+  return JSON.parse(curl('/health').stdout || '{}').version;
+}
+
+function appContainers(): string[] {
+  return run(docker, [
+    'ps',
+    '-a',
+    '--filter',
+    'label=com.docker.compose.project=groundwork',
+    '--filter',
+    'label=com.docker.compose.service=app',
+    '--format',
+    '{{.Label "groundwork.version"}}',
+  ])
+    .stdout.split('\n')
+    .filter(Boolean);
+}
+
+const status = () => cli(['status']).stdout;
+
+async function until(what: string, check: () => boolean, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`${what} within ${ms} ms`);
+}
+
+describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
+  before(async () => {
+    registry = await startRegistry();
+    host = await startSshHost();
+    console.log('building the project image from its Dockerfile');
+    buildProjectImage();
+    const notReady = [
+      'node',
+      '-e',
+      "require('node:http').createServer((q, s) => { s.statusCode = 503; s.end(); }).listen(3000)",
+    ];
+    // Listens on the container's loopback only: ready from inside, unreachable for Caddy.
+    const loopbackOnly = ['sh', '-c', 'HOST=127.0.0.1 exec node src/server.ts'];
+    releases = {
+      v1: release(registry.address, '1.0.0'),
+      v2: release(registry.address, '2.0.0'),
+      v3: release(registry.address, '3.0.0', notReady),
+      v4: release(registry.address, '4.0.0', loopbackOnly),
+    };
+    prepareDeployFolder(host.path, {
+      DOMAIN: domain,
+      CADDY_TLS: 'tls internal',
+      CADDY_IMAGE: process.env.CADDY_IMAGE ?? 'caddy:2',
+      MONGO_IMAGE: process.env.MONGO_IMAGE ?? 'mongo:8',
+      REDIS_IMAGE: process.env.REDIS_IMAGE ?? 'redis:7',
+      DEPLOY_HEALTH_TIMEOUT: '20',
+      DEPLOY_CHECK_TIMEOUT: '8',
+    });
+    writeFileSync(
+      join(host.dir, 'env.production'),
+      [
+        `PUBLIC_URL=https://${domain}`,
+        `SESSION_SECRET=${secret}`,
+        'SMTP_URL=smtp://127.0.0.1:2525',
+        'SHUTDOWN_DELAY_MS=1000',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+  });
+
+  after(async () => {
+    if (host) {
+      run(
+        docker,
+        [
+          'compose',
+          '--project-directory',
+          host.path,
+          '--profile',
+          'release',
+          'down',
+          '-v',
+          '-t',
+          '1',
+        ],
+        {
+          check: false,
+          env: { ...process.env, COMPOSE_FILE: 'compose.prod.yml:compose.local.yml' },
+        },
+      );
+      const left = run(
+        docker,
+        ['ps', '-aq', '--filter', 'label=com.docker.compose.project=groundwork'],
+        {
+          check: false,
+        },
+      ).stdout.trim();
+      if (left) run(docker, ['rm', '-f', ...left.split('\n')], { check: false });
+      host.stop();
+    }
+    await registry?.close();
+  });
+
+  test('the first deploy (1.0.0) brings up the stack and serves HTTPS through Caddy', () => {
+    const ran = cli(['deploy', '1.0.0', '--image', releases.v1.digest]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /result: action=deploy version=1\.0\.0 outcome=ok seconds=\d+/);
+    writeFileSync(
+      join(host.dir, 'ca.crt'),
+      run(docker, [
+        'exec',
+        'groundwork-caddy-1',
+        'cat',
+        '/data/caddy/pki/authorities/local/root.crt',
+      ]).stdout,
+    );
+    ca = readFileSync(join(host.dir, 'ca.crt'), 'utf8');
+    assert.equal(servingVersion(), '1.0.0');
+    const headers = curl('/', ['-D', '-', '-o', '/dev/null']).stdout;
+    assert.match(headers, /^HTTP\/2 200/m);
+    assert.match(headers, /^strict-transport-security: max-age=\d+/im);
+    // Plain HTTP is redirected to HTTPS.
+    const plain = run(
+      'curl',
+      [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{redirect_url}',
+        '--resolve',
+        `${domain}:80:127.0.0.1`,
+        `http://${domain}/`,
+      ],
+      { check: false },
+    );
+    assert.match(plain.stdout, /^30[18] https:\/\/app\.test\//);
+    // The settings file arrived with owner-only permissions.
+    const mode = run('stat', ['-c', '%a', join(host.path, '.env.production')]).stdout.trim();
+    assert.equal(mode, '600');
+    assert.match(status(), /current: {2}1\.0\.0/);
+  });
+
+  test('2.0.0 deploys under load with 0 failed requests, and a slow download spans the switch', async () => {
+    const home = curl('/').stdout;
+    const css = /href="(\/static\/[^"]+\.css)"/.exec(home)?.[1];
+    assert.ok(css, 'the home page links a stylesheet');
+    const load = startLoad({ domain, ca, clients: 4, maxMs: 120_000, maxRequests: 50_000 });
+    // About 30 s at 1 KB/s, while the deploy takes a few seconds.
+    const slow = start('curl', [
+      '-sS',
+      '--cacert',
+      join(host.dir, 'ca.crt'),
+      '--resolve',
+      `${domain}:443:127.0.0.1`,
+      '--limit-rate',
+      '1K',
+      '--max-time',
+      '90',
+      '-H',
+      'Accept-Encoding: identity',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code} %{size_download}',
+      `https://${domain}${css}`,
+    ]);
+    // Sample the process list meanwhile: the secret must never be on a command line.
+    let commandLines = '';
+    const sampler = setInterval(() => {
+      commandLines += run('ps', ['-eo', 'args'], { check: false }).stdout;
+    }, 250);
+    await new Promise((r) => setTimeout(r, 1000));
+    const deploy = start(
+      process.execPath,
+      [join(rootDir, 'scripts/deploy.ts'), 'deploy', '2.0.0', '--image', releases.v2.digest],
+      { env: deployEnv() },
+    );
+    const ran = await deploy.done;
+    outputs.push(ran.stdout, ran.stderr);
+    clearInterval(sampler);
+    const deployedAt = Date.now();
+    const result = await load.stop();
+    const slowRan = await slow.done;
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(servingVersion(), '2.0.0');
+    assert.ok(result.ok > 50, `only ${result.ok} requests went through`);
+    assert.deepEqual(
+      result.errors.slice(0, 5),
+      [],
+      `${result.failed} of ${result.ok + result.failed} failed`,
+    );
+    assert.equal(slowRan.code, 0, slowRan.stderr);
+    assert.match(slowRan.stdout, /^200 \d+/);
+    assert.ok(
+      Date.now() - deployedAt >= 0 && slowRan.ms > ran.ms,
+      'the slow download outlasted the deploy',
+    );
+    assert.deepEqual(appContainers(), ['2.0.0'], 'only the new version runs');
+    assert.ok(commandLines.length > 0);
+    assert.ok(!commandLines.includes(secret), 'the secret appeared in ps output');
+  });
+
+  test('3.0.0 never gets ready: 2.0.0 keeps serving, 3.0.0 is removed, the command fails clearly', () => {
+    const ran = cli(['deploy', '3.0.0', '--image', releases.v3.digest]);
+    assert.notEqual(ran.code, 0);
+    assert.match(
+      ran.stderr,
+      /3\.0\.0 did not become ready: groundwork-app-2\.0\.0-\d+ keeps serving/,
+    );
+    assert.match(ran.stdout, /outcome=failed/);
+    assert.equal(servingVersion(), '2.0.0');
+    assert.deepEqual(appContainers(), ['2.0.0']);
+  });
+
+  test('4.0.0 is ready but Caddy cannot reach it: traffic returns to 2.0.0', () => {
+    const ran = cli(['deploy', '4.0.0', '--image', releases.v4.digest]);
+    assert.notEqual(ran.code, 0);
+    assert.match(
+      ran.stderr,
+      /the public URL did not serve 4\.0\.0: traffic is back on groundwork-app-2\.0\.0/,
+    );
+    assert.match(ran.stdout, /outcome=switched-back/);
+    assert.equal(servingVersion(), '2.0.0');
+    assert.deepEqual(appContainers(), ['2.0.0']);
+    assert.match(status(), /current: {2}2\.0\.0/);
+  });
+
+  test('rollback to 1.0.0 works with the registry stopped (the image is kept on the host)', async () => {
+    await registry.stop();
+    try {
+      const ran = cli(['rollback', '1.0.0']);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /result: action=rollback version=1\.0\.0 outcome=ok/);
+      assert.equal(servingVersion(), '1.0.0');
+      const state = status();
+      assert.match(state, /current: {2}1\.0\.0/);
+      assert.match(state, /previous: 2\.0\.0/);
+      // Versions that never served are not kept.
+      assert.match(state, /kept: {5}1\.0\.0 2\.0\.0 \n/);
+    } finally {
+      await registry.restart();
+    }
+  });
+
+  test('a second deploy while one runs is refused; a killed deploy leaves no stale lock', async () => {
+    const first = cliInBackground(['deploy', '3.0.0', '--image', releases.v3.digest]);
+    await until('the first deploy holds the lock', () => /lock: {5}held/.test(status()), 30_000);
+    const second = cli(['deploy', '2.0.0', '--image', releases.v2.digest]);
+    assert.notEqual(second.code, 0);
+    assert.match(second.stderr, /another deploy is running on this host/);
+    // Kill the first deploy's CLI and its ssh: the connection dies mid-deploy.
+    process.kill(-(first.child.pid as number), 'SIGKILL');
+    await first.done;
+    await until('the lock is free again', () => /lock: {5}free/.test(status()), 15_000);
+    await until(
+      'the half-started 3.0.0 is removed',
+      () => !appContainers().includes('3.0.0'),
+      15_000,
+    );
+    assert.equal(servingVersion(), '1.0.0');
+  });
+
+  test('a host presenting another key is refused', () => {
+    const ran = cli(['status'], { DEPLOY_KNOWN_HOSTS: host.wrongKnownHosts });
+    assert.notEqual(ran.code, 0);
+    assert.match(ran.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  });
+
+  test('the secret appears in no output, log or audit line', () => {
+    const logs = run(docker, [
+      'ps',
+      '-aq',
+      '--filter',
+      'label=com.docker.compose.project=groundwork',
+    ])
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((id) => {
+        const ran = run(docker, ['logs', id], { check: false });
+        return ran.stdout + ran.stderr;
+      });
+    const audit = readFileSync(join(host.path, '.deploy/audit.log'), 'utf8');
+    assert.match(audit, /\tdeploy\t1\.0\.0\tok\t/);
+    for (const text of [...outputs, ...logs, audit]) assert.ok(!text.includes(secret));
+  });
+});

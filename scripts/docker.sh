@@ -107,8 +107,13 @@ build_images() {
   if ! image_exists node:24-slim; then
     cp "$NODE_DIR/node" "$ctx/node"
     cp -r "$DOCKER_HOME/npm/node_modules/npm" "$ctx/npm"
+    # The machine's trust store: where an egress proxy re-signs TLS, npm ci in the build must
+    # trust what the machine trusts (Node reads the extra certificates from NODE_EXTRA_CA_CERTS).
+    cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-certificates.crt"
     build_image node:24-slim "$ctx" <<EOF
 FROM $base
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \

@@ -6,6 +6,8 @@
 #   host.sh deploy <version> <image>   start <image> (a digest reference) as <version>, switch to it
 #   host.sh rollback [<version>]       switch back to a kept version (default: the previous one)
 #   host.sh status                     what runs, what is kept, the last audit lines
+#   host.sh backup                     back up the database to backups/ (gzip, sha256, retention)
+#   host.sh restore <file>             restore a backup from backups/ (checksum verified first)
 #
 # With --remote (how the deploy commands call it over SSH), standard input carries a line with a
 # byte count and that many bytes of .env.production (0 keeps the file; secrets never appear on a
@@ -45,6 +47,8 @@ HEALTH_TIMEOUT=$(setting DEPLOY_HEALTH_TIMEOUT 90)
 CHECK_TIMEOUT=$(setting DEPLOY_CHECK_TIMEOUT 20)
 DRAIN_SECONDS=$(setting DEPLOY_DRAIN_SECONDS 2)
 KEEP=$(setting DEPLOY_KEEP 3)
+BACKUP_KEEP=$(setting DEPLOY_BACKUP_KEEP 14)
+BACKUP_BEFORE_DEPLOY=$(setting DEPLOY_BACKUP_BEFORE_DEPLOY no)
 CHECK_ADDRESS=$(setting DEPLOY_CHECK_ADDRESS 127.0.0.1)
 
 COMPOSE_FILE=$(setting COMPOSE_FILE compose.prod.yml)
@@ -319,6 +323,8 @@ cmd_deploy() {
   take_lock
   ensure_stack
   keep_image "$version" "$image"
+  # Before a version that may change data (DEPLOY_BACKUP_BEFORE_DEPLOY=yes), once one is running.
+  if [ "$BACKUP_BEFORE_DEPLOY" = yes ] && [ -n "$(read_state current)" ]; then backup; fi
   # (No `set -e` inside release: each of its failures returns 1 after cleaning up.)
   if ! release deploy "$version" "$(local_image "$version")"; then
     # A version that never served is not kept (unless an earlier deploy of it did serve).
@@ -341,6 +347,49 @@ cmd_rollback() {
   release rollback "$version" "$(local_image "$version")" || exit 1
 }
 
+# --- backups: the app image's own dump (docs/decisions/0052), run next to the database -----------
+
+run_backup_tool() {
+  local current
+  current=$(read_state current)
+  [ -n "$current" ] || die "nothing is deployed yet: the backup runs in the deployed app's image"
+  APP_IMAGE=$(local_image "$current") compose run --rm --no-deps -T app node src/backup.ts "$@" 9>&-
+}
+
+backup() {
+  local dir="$DIR/backups" name file
+  mkdir -p "$dir"
+  name="$PROJECT-$(date -u +%Y%m%dT%H%M%SZ).bson.gz"
+  file="$dir/$name"
+  if ! run_backup_tool dump >"$file.part"; then
+    rm -f "$file.part"
+    die "the backup failed; earlier backups are untouched"
+  fi
+  mv "$file.part" "$file"
+  (cd "$dir" && sha256sum "$name" >"$name.sha256")
+  # Retention: the newest $BACKUP_KEEP backups stay.
+  find "$dir" -maxdepth 1 -name "$PROJECT-*.bson.gz" -printf '%f\n' | sort -r | tail -n "+$((BACKUP_KEEP + 1))" |
+    while read -r old; do rm -f "$dir/$old" "$dir/$old.sha256"; done
+  audit backup "$(read_state current)" ok "$name"
+  printf 'backup: %s\n' "$name"
+}
+
+cmd_backup() {
+  take_lock
+  backup
+}
+
+cmd_restore() {
+  local name=${1:-} dir="$DIR/backups"
+  [[ $name =~ ^[A-Za-z0-9._-]+\.bson\.gz$ ]] || die "usage: host.sh restore <name>.bson.gz (kept: $(find "$dir" -maxdepth 1 -name '*.bson.gz' -printf '%f ' 2>/dev/null))"
+  [ -f "$dir/$name" ] || die "no backup $name in $dir"
+  take_lock
+  (cd "$dir" && sha256sum --check --quiet "$name.sha256") || die "$name does not match its checksum: not restored"
+  run_backup_tool restore <"$dir/$name" || die "the restore of $name failed"
+  audit restore "$(read_state current)" ok "$name"
+  printf 'restored: %s\n' "$name"
+}
+
 cmd_status() {
   printf 'project:  %s (%s)\n' "$PROJECT" "$DIR"
   printf 'current:  %s\n' "$(read_state current)"
@@ -355,6 +404,8 @@ cmd_status() {
   printf '\ncontainers:\n'
   docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
     --format '  {{.Names}}\t{{.Status}}\t{{.Label "groundwork.version"}}'
+  printf '\nbackups:\n'
+  find "$DIR/backups" -maxdepth 1 -name '*.bson.gz' -printf '  %f\t%s bytes\n' 2>/dev/null | sort -r | head -n 5 || true
   printf '\nlast deploys:\n'
   tail -n 5 "$STATE/audit.log" 2>/dev/null | sed 's/^/  /' || true
 }
@@ -378,7 +429,9 @@ main() {
     deploy) cmd_deploy "$@" ;;
     rollback) cmd_rollback "$@" ;;
     status) cmd_status ;;
-    *) die "unknown command '$command' (use: deploy <version> <image>, rollback [<version>], status)" ;;
+    backup) cmd_backup ;;
+    restore) cmd_restore "$@" ;;
+    *) die "unknown command '$command' (use: deploy <version> <image>, rollback [<version>], status, backup, restore <file>)" ;;
   esac
 }
 

@@ -12,6 +12,8 @@ const HELP = `Usage:
   npm run deploy -- <version> [--image <reference>]   deploy a released version (e.g. 1.2.0)
   npm run rollback -- [<version>]                     switch back (default: the previous version)
   npm run deploy:status                               what runs on the host, what is kept
+  npm run db:backup                                   back up the database on the host
+  npm run db:restore -- <name>.bson.gz                restore one of the host's backups
 
 Settings (environment, or .env.deploy in the project folder):
   DEPLOY_HOST         user@host
@@ -37,9 +39,9 @@ async function main(): Promise<number> {
   const envFile = join(rootDir, '.env.deploy');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   const target = readTarget();
-  if (command !== 'deploy' && command !== 'rollback' && command !== 'status')
+  if (!['deploy', 'rollback', 'status', 'backup', 'restore'].includes(command))
     throw new TargetError(`Unknown command "${command}".\n\n${HELP}`);
-  const args = hostCommand(command, rest[0], values.image);
+  const args = hostCommand(command as Parameters<typeof hostCommand>[0], rest[0], values.image);
   const ssh = new Ssh(target);
   try {
     await ssh.upload();

@@ -22,13 +22,20 @@ export type Outcome = {
   result?: Record<string, string>;
 };
 
-/** The host script's arguments for deploy (image default: compose.prod.yml's image:<version>) or rollback. */
+/** The host script's arguments (a deploy's image defaults to compose.prod.yml's image:<version>). */
 export function hostCommand(
-  action: 'deploy' | 'rollback' | 'status',
+  action: 'deploy' | 'rollback' | 'status' | 'backup' | 'restore',
   version?: string,
   image?: string,
 ): string[] {
-  if (action === 'status') return ['status'];
+  if (action === 'status' || action === 'backup') return [action];
+  if (action === 'restore') {
+    if (!version || !/^[A-Za-z0-9._-]+\.bson\.gz$/.test(version))
+      throw new TargetError(
+        'Which backup? npm run db:restore -- <name>.bson.gz (npm run deploy:status lists them)',
+      );
+    return ['restore', version];
+  }
   if (action === 'rollback') return ['rollback', ...(version ? [versionOf(version)] : [])];
   if (!version) throw new TargetError('Which version? e.g. 1.2.0');
   const v = versionOf(version);

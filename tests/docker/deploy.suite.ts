@@ -329,6 +329,60 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     assert.equal(servingVersion(), '1.0.0');
   });
 
+  test('backup, wipe, restore: the same documents come back', () => {
+    const app = run(docker, [
+      'ps',
+      '--filter',
+      'label=com.docker.compose.project=groundwork',
+      '--filter',
+      'label=com.docker.compose.service=app',
+      '--format',
+      '{{.Names}}',
+    ]).stdout.trim();
+    // Talks to the database from the running app container (the database is not published).
+    const mongo = (code: string) =>
+      run(docker, [
+        'exec',
+        app,
+        'node',
+        '--input-type=module',
+        '-e',
+        `import { EJSON, MongoClient } from 'mongodb';
+const client = new MongoClient(process.env.MONGODB_URL);
+await client.connect();
+const db = client.db();
+${code}
+await client.close();`,
+      ]).stdout;
+    mongo(
+      `await db.collection('drill').insertMany([{ n: 1, at: new Date(0) }, { n: 2, tags: ['x'] }, { n: 3 }]);`,
+    );
+    const read = `console.log(EJSON.stringify(await db.collection('drill').find({}, { sort: { n: 1 } }).toArray()));`;
+    const before = mongo(read);
+    const backup = cli(['backup']);
+    assert.equal(backup.code, 0, backup.stderr);
+    const name = /^backup: (\S+)$/m.exec(backup.stdout)?.[1];
+    assert.ok(name, backup.stdout);
+    assert.match(
+      readFileSync(join(host.path, 'backups', `${name}.sha256`), 'utf8'),
+      /^[0-9a-f]{64} {2}/,
+    );
+
+    mongo('await db.dropDatabase();');
+    assert.equal(mongo(read).trim(), '[]');
+    const restored = cli(['restore', name]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.equal(mongo(read), before);
+    assert.match(before, /"n":1/);
+
+    // A damaged backup is refused before anything is touched.
+    writeFileSync(join(host.path, 'backups', name), 'damaged');
+    const refused = cli(['restore', name]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /does not match its checksum/);
+    assert.equal(mongo(read), before);
+  });
+
   test('a host presenting another key is refused', () => {
     const ran = cli(['status'], { DEPLOY_KNOWN_HOSTS: host.wrongKnownHosts });
     assert.notEqual(ran.code, 0);

@@ -103,7 +103,7 @@ trap 'exit 143' TERM
 
 # --- containers ----------------------------------------------------------------------------------
 
-has_service() { compose config --services 2>/dev/null | grep -qx "$1"; }
+has_service() { compose --profile release config --services 2>/dev/null 9>&- | grep -qx "$1"; }
 
 running() {
   docker ps --filter "label=com.docker.compose.project=$PROJECT" \

@@ -22,11 +22,14 @@ set -euo pipefail
 umask 077
 
 DIR=$(cd "$(dirname "$0")" && pwd)
+# Compose resolves COMPOSE_FILE's relative paths from the working directory.
+cd "$DIR"
 STATE="$DIR/.deploy"
 HEALTH_PASSES=3
 START_TIME=$(date +%s)
 CLEANUP=()
 LIFELINE=
+SWITCH_MS=
 
 log() { printf '[deploy] %s\n' "$*" >&2; }
 error() { printf '[deploy] error: %s\n' "$*" >&2; }
@@ -71,8 +74,11 @@ audit() {
 
 # The one line the callers parse (workflow summary, chat notification, npm run deploy).
 result() {
-  printf 'result: action=%s version=%s outcome=%s seconds=%s\n' "$1" "$2" "$3" "$(($(date +%s) - START_TIME))"
+  printf 'result: action=%s version=%s outcome=%s seconds=%s%s\n' "$1" "$2" "$3" \
+    "$(($(date +%s) - START_TIME))" "${SWITCH_MS:+ switch_ms=$SWITCH_MS}"
 }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 valid_version() { [[ $1 =~ ^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$ ]] || die "not a version: '$1'"; }
 
@@ -231,7 +237,8 @@ release() {
     error "$version did not become ready: ${old:-nothing} keeps serving, $version is removed"
     return 1
   fi
-  local switched=$SECONDS
+  local switched
+  switched=$(now_ms)
   if ! switch_to "$new"; then
     audit "$action" "$version" failed "caddy reload"
     result "$action" "$version" failed
@@ -246,7 +253,9 @@ release() {
     return 1
   fi
   CLEANUP=()
-  log "switched to $version in $((SECONDS - switched))s; draining ${old:-nothing}"
+  # From the reload to the public URL answering as the new version.
+  SWITCH_MS=$(($(now_ms) - switched))
+  log "switched to $version in ${SWITCH_MS} ms; draining ${old:-nothing}"
   if has_service worker; then
     mapfile -t old_workers < <(running worker)
     # Both run for a moment: jobs are idempotent, and the old one finishes its active jobs.
@@ -311,8 +320,9 @@ read_remote_input() {
     chmod 600 "$file.tmp"
     mv "$file.tmp" "$file"
   fi
-  # The connection's lifeline: a builtin read loop (no child process) ends when input closes.
-  (while IFS= read -r _; do :; done; kill -TERM "$$" 2>/dev/null) 9>&- &
+  # The connection's lifeline: a builtin read loop (no child process) ends when input closes. Bash
+  # gives a background command /dev/null as input unless it names one, hence the explicit <&0.
+  (while IFS= read -r _; do :; done; kill -TERM "$$" 2>/dev/null) <&0 9>&- &
   LIFELINE=$!
 }
 

@@ -65,10 +65,12 @@ install_compose() {
 }
 
 install_caddy() {
-  if [ -x "$BIN/caddy" ] && "$BIN/caddy" version | grep -q "^$CADDY_VERSION"; then return 0; fi
+  # `caddy version` says "unknown" for a module-proxy build, so a marker file records the version.
+  if [ -x "$BIN/caddy" ] && [ "$(cat "$BIN/caddy.version" 2>/dev/null)" = "$CADDY_VERSION" ]; then return 0; fi
   need go "install Go to build Caddy"
   log "building Caddy $CADDY_VERSION (about a minute the first time)"
   GOBIN="$BIN" GOFLAGS=-buildvcs=false go install "github.com/caddyserver/caddy/v2/cmd/caddy@$CADDY_VERSION"
+  echo "$CADDY_VERSION" >"$BIN/caddy.version"
 }
 
 install_npm() {

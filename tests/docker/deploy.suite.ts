@@ -4,77 +4,34 @@
 // (`tls internal`), the MongoDB-wire server and Redis in Docker. Run by `npm run test:docker`
 // (scripts/test-docker.ts), which installs and starts what it needs; never part of `npm test`.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { rootDir } from '../../src/core/paths.ts';
-import { prepareDeployFolder, type SshHost, startSshHost } from './host.ts';
 import { buildProjectImage, release } from './images.ts';
 import { startLoad } from './load.ts';
-import { startRegistry } from './registry.ts';
-import { docker, type Ran, run, start } from './run.ts';
+import { docker, run, start } from './run.ts';
+import { domain, project, type Stage, servingVersion, startStage } from './stage.ts';
 
-const domain = 'app.test';
-const secret = randomBytes(24).toString('hex');
-let host: SshHost;
-let registry: Awaited<ReturnType<typeof startRegistry>>;
+let stage: Stage;
 let releases: Record<'v1' | 'v2' | 'v3' | 'v4', ReturnType<typeof release>>;
 let ca = '';
 const outputs: string[] = [];
 
-function deployEnv(extra: Record<string, string> = {}) {
-  return {
-    ...process.env,
-    ...host.target,
-    DEPLOY_ENV_FILE: join(host.dir, 'env.production'),
-    ...extra,
-  };
-}
-
-/** `npm run deploy|rollback|deploy:status`, as a person runs it. */
-function cli(args: string[], extra: Record<string, string> = {}): Ran {
-  const ran = run(process.execPath, [join(rootDir, 'scripts/deploy.ts'), ...args], {
-    env: deployEnv(extra),
-    check: false,
-  });
+/** `npm run deploy|rollback|...`, keeping the output for the secret check at the end. */
+function cli(args: string[], extra: Record<string, string> = {}) {
+  const ran = stage.cli(args, extra);
   outputs.push(ran.stdout, ran.stderr);
   return ran;
 }
 
-function cliInBackground(args: string[]) {
-  return start(process.execPath, [join(rootDir, 'scripts/deploy.ts'), ...args], {
-    env: deployEnv(),
-    detached: true,
-  });
-}
-
-function curl(path: string, extra: string[] = []) {
-  return run(
-    'curl',
-    [
-      '-sS',
-      '--cacert',
-      join(host.dir, 'ca.crt'),
-      '--resolve',
-      `${domain}:443:127.0.0.1`,
-      ...extra,
-      `https://${domain}${path}`,
-    ],
-    { check: false },
-  );
-}
-
-function servingVersion(): string {
-  return JSON.parse(curl('/health').stdout || '{}').version;
-}
+const serving = () => servingVersion(stage);
 
 function appContainers(): string[] {
   return run(docker, [
     'ps',
     '-a',
     '--filter',
-    'label=com.docker.compose.project=groundwork',
+    `label=com.docker.compose.project=${project}`,
     '--filter',
     'label=com.docker.compose.service=app',
     '--format',
@@ -97,10 +54,10 @@ async function until(what: string, check: () => boolean, ms: number) {
 
 describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
   before(async () => {
-    registry = await startRegistry();
-    host = await startSshHost();
+    stage = await startStage();
     console.log('building the project image from its Dockerfile');
     buildProjectImage();
+    const registry = stage.registry.address;
     const notReady = [
       'node',
       '-e',
@@ -109,64 +66,15 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     // Listens on the container's loopback only: ready from inside, unreachable for Caddy.
     const loopbackOnly = ['sh', '-c', 'HOST=127.0.0.1 exec node src/server.ts'];
     releases = {
-      v1: release(registry.address, '1.0.0'),
-      v2: release(registry.address, '2.0.0'),
-      v3: release(registry.address, '3.0.0', notReady),
-      v4: release(registry.address, '4.0.0', loopbackOnly),
+      v1: release(registry, '1.0.0'),
+      v2: release(registry, '2.0.0'),
+      v3: release(registry, '3.0.0', notReady),
+      v4: release(registry, '4.0.0', loopbackOnly),
     };
-    prepareDeployFolder(host.path, {
-      DOMAIN: domain,
-      CADDY_TLS: 'tls internal',
-      CADDY_IMAGE: process.env.CADDY_IMAGE ?? 'caddy:2',
-      MONGO_IMAGE: process.env.MONGO_IMAGE ?? 'mongo:8',
-      REDIS_IMAGE: process.env.REDIS_IMAGE ?? 'redis:7',
-      DEPLOY_HEALTH_TIMEOUT: '20',
-      DEPLOY_CHECK_TIMEOUT: '8',
-    });
-    writeFileSync(
-      join(host.dir, 'env.production'),
-      [
-        `PUBLIC_URL=https://${domain}`,
-        `SESSION_SECRET=${secret}`,
-        'SMTP_URL=smtp://127.0.0.1:2525',
-        'SHUTDOWN_DELAY_MS=1000',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
   });
 
   after(async () => {
-    if (host) {
-      run(
-        docker,
-        [
-          'compose',
-          '--project-directory',
-          host.path,
-          '--profile',
-          'release',
-          'down',
-          '-v',
-          '-t',
-          '1',
-        ],
-        {
-          check: false,
-          env: { ...process.env, COMPOSE_FILE: 'compose.prod.yml:compose.local.yml' },
-        },
-      );
-      const left = run(
-        docker,
-        ['ps', '-aq', '--filter', 'label=com.docker.compose.project=groundwork'],
-        {
-          check: false,
-        },
-      ).stdout.trim();
-      if (left) run(docker, ['rm', '-f', ...left.split('\n')], { check: false });
-      host.stop();
-    }
-    await registry?.close();
+    await stage?.teardown();
   });
 
   test('the first deploy (1.0.0) brings up the stack and serves HTTPS through Caddy', () => {
@@ -174,7 +82,7 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /result: action=deploy version=1\.0\.0 outcome=ok seconds=\d+/);
     writeFileSync(
-      join(host.dir, 'ca.crt'),
+      stage.caFile,
       run(docker, [
         'exec',
         'groundwork-caddy-1',
@@ -182,9 +90,9 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
         '/data/caddy/pki/authorities/local/root.crt',
       ]).stdout,
     );
-    ca = readFileSync(join(host.dir, 'ca.crt'), 'utf8');
-    assert.equal(servingVersion(), '1.0.0');
-    const headers = curl('/', ['-D', '-', '-o', '/dev/null']).stdout;
+    ca = readFileSync(stage.caFile, 'utf8');
+    assert.equal(serving(), '1.0.0');
+    const headers = stage.curl('/', ['-D', '-', '-o', '/dev/null']).stdout;
     assert.match(headers, /^HTTP\/2 200/m);
     assert.match(headers, /^strict-transport-security: max-age=\d+/im);
     // Plain HTTP is redirected to HTTPS.
@@ -204,13 +112,13 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     );
     assert.match(plain.stdout, /^30[18] https:\/\/app\.test\//);
     // The settings file arrived with owner-only permissions.
-    const mode = run('stat', ['-c', '%a', join(host.path, '.env.production')]).stdout.trim();
+    const mode = run('stat', ['-c', '%a', join(stage.host.path, '.env.production')]).stdout.trim();
     assert.equal(mode, '600');
     assert.match(status(), /current: {2}1\.0\.0/);
   });
 
   test('2.0.0 deploys under load with 0 failed requests, and a slow download spans the switch', async () => {
-    const home = curl('/').stdout;
+    const home = stage.curl('/').stdout;
     const css = /href="(\/static\/[^"]+\.css)"/.exec(home)?.[1];
     assert.ok(css, 'the home page links a stylesheet');
     const load = startLoad({ domain, ca, clients: 4, maxMs: 120_000, maxRequests: 50_000 });
@@ -218,7 +126,7 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     const slow = start('curl', [
       '-sS',
       '--cacert',
-      join(host.dir, 'ca.crt'),
+      stage.caFile,
       '--resolve',
       `${domain}:443:127.0.0.1`,
       '--limit-rate',
@@ -236,22 +144,23 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     // Sample the process list meanwhile: the secret must never be on a command line.
     let commandLines = '';
     const sampler = setInterval(() => {
-      commandLines += run('ps', ['-eo', 'args'], { check: false }).stdout;
+      start('ps', ['-eo', 'args']).done.then((ps) => {
+        commandLines += ps.stdout;
+      });
     }, 250);
     await new Promise((r) => setTimeout(r, 1000));
-    const deploy = start(
-      process.execPath,
-      [join(rootDir, 'scripts/deploy.ts'), 'deploy', '2.0.0', '--image', releases.v2.digest],
-      { env: deployEnv() },
-    );
-    const ran = await deploy.done;
+    const ran = await stage.cliInBackground(['deploy', '2.0.0', '--image', releases.v2.digest])
+      .done;
     outputs.push(ran.stdout, ran.stderr);
     clearInterval(sampler);
     const deployedAt = Date.now();
     const result = await load.stop();
+    console.log(
+      `under load: ${result.ok} ok, ${result.failed} failed, ${result.retried} retried on a closed keep-alive connection`,
+    );
     const slowRan = await slow.done;
     assert.equal(ran.code, 0, ran.stderr);
-    assert.equal(servingVersion(), '2.0.0');
+    assert.equal(serving(), '2.0.0');
     assert.ok(result.ok > 50, `only ${result.ok} requests went through`);
     assert.deepEqual(
       result.errors.slice(0, 5),
@@ -266,7 +175,7 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     );
     assert.deepEqual(appContainers(), ['2.0.0'], 'only the new version runs');
     assert.ok(commandLines.length > 0);
-    assert.ok(!commandLines.includes(secret), 'the secret appeared in ps output');
+    assert.ok(!commandLines.includes(stage.secret), 'the secret appeared in ps output');
   });
 
   test('3.0.0 never gets ready: 2.0.0 keeps serving, 3.0.0 is removed, the command fails clearly', () => {
@@ -277,7 +186,7 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
       /3\.0\.0 did not become ready: groundwork-app-2\.0\.0-\d+ keeps serving/,
     );
     assert.match(ran.stdout, /outcome=failed/);
-    assert.equal(servingVersion(), '2.0.0');
+    assert.equal(serving(), '2.0.0');
     assert.deepEqual(appContainers(), ['2.0.0']);
   });
 
@@ -289,30 +198,32 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
       /the public URL did not serve 4\.0\.0: traffic is back on groundwork-app-2\.0\.0/,
     );
     assert.match(ran.stdout, /outcome=switched-back/);
-    assert.equal(servingVersion(), '2.0.0');
+    assert.equal(serving(), '2.0.0');
     assert.deepEqual(appContainers(), ['2.0.0']);
     assert.match(status(), /current: {2}2\.0\.0/);
   });
 
   test('rollback to 1.0.0 works with the registry stopped (the image is kept on the host)', async () => {
-    await registry.stop();
+    await stage.registry.stop();
     try {
       const ran = cli(['rollback', '1.0.0']);
       assert.equal(ran.code, 0, ran.stderr);
       assert.match(ran.stdout, /result: action=rollback version=1\.0\.0 outcome=ok/);
-      assert.equal(servingVersion(), '1.0.0');
+      assert.equal(serving(), '1.0.0');
       const state = status();
       assert.match(state, /current: {2}1\.0\.0/);
       assert.match(state, /previous: 2\.0\.0/);
       // Versions that never served are not kept.
       assert.match(state, /kept: {5}1\.0\.0 2\.0\.0 \n/);
     } finally {
-      await registry.restart();
+      await stage.registry.restart();
     }
   });
 
   test('a second deploy while one runs is refused; a killed deploy leaves no stale lock', async () => {
-    const first = cliInBackground(['deploy', '3.0.0', '--image', releases.v3.digest]);
+    const first = stage.cliInBackground(['deploy', '3.0.0', '--image', releases.v3.digest], {
+      detached: true,
+    });
     await until('the first deploy holds the lock', () => /lock: {5}held/.test(status()), 30_000);
     const second = cli(['deploy', '2.0.0', '--image', releases.v2.digest]);
     assert.notEqual(second.code, 0);
@@ -326,7 +237,7 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
       () => !appContainers().includes('3.0.0'),
       15_000,
     );
-    assert.equal(servingVersion(), '1.0.0');
+    assert.equal(serving(), '1.0.0');
   });
 
   test('backup, wipe, restore: the same documents come back', () => {
@@ -347,7 +258,8 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
         'node',
         '--input-type=module',
         '-e',
-        `import { EJSON, MongoClient } from 'mongodb';
+        `import mongodb from 'mongodb';
+const { EJSON, MongoClient } = mongodb;
 const client = new MongoClient(process.env.MONGODB_URL);
 await client.connect();
 const db = client.db();
@@ -364,7 +276,7 @@ await client.close();`,
     const name = /^backup: (\S+)$/m.exec(backup.stdout)?.[1];
     assert.ok(name, backup.stdout);
     assert.match(
-      readFileSync(join(host.path, 'backups', `${name}.sha256`), 'utf8'),
+      readFileSync(join(stage.host.path, 'backups', `${name}.sha256`), 'utf8'),
       /^[0-9a-f]{64} {2}/,
     );
 
@@ -376,7 +288,7 @@ await client.close();`,
     assert.match(before, /"n":1/);
 
     // A damaged backup is refused before anything is touched.
-    writeFileSync(join(host.path, 'backups', name), 'damaged');
+    writeFileSync(join(stage.host.path, 'backups', name), 'damaged');
     const refused = cli(['restore', name]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /does not match its checksum/);
@@ -384,7 +296,7 @@ await client.close();`,
   });
 
   test('a host presenting another key is refused', () => {
-    const ran = cli(['status'], { DEPLOY_KNOWN_HOSTS: host.wrongKnownHosts });
+    const ran = cli(['status'], { DEPLOY_KNOWN_HOSTS: stage.host.wrongKnownHosts });
     assert.notEqual(ran.code, 0);
     assert.match(ran.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });
@@ -402,8 +314,8 @@ await client.close();`,
         const ran = run(docker, ['logs', id], { check: false });
         return ran.stdout + ran.stderr;
       });
-    const audit = readFileSync(join(host.path, '.deploy/audit.log'), 'utf8');
+    const audit = readFileSync(join(stage.host.path, '.deploy/audit.log'), 'utf8');
     assert.match(audit, /\tdeploy\t1\.0\.0\tok\t/);
-    for (const text of [...outputs, ...logs, audit]) assert.ok(!text.includes(secret));
+    for (const text of [...outputs, ...logs, audit]) assert.ok(!text.includes(stage.secret));
   });
 });

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { run, start } from './run.ts';
+import { run, startServer } from './run.ts';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,7 +67,11 @@ export async function startSshHost() {
     ].join('\n'),
   );
   mkdirSync('/run/sshd', { recursive: true });
-  const sshd = start('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')]);
+  const sshd = startServer(
+    '/usr/sbin/sshd',
+    ['-D', '-e', '-f', join(dir, 'sshd_config')],
+    join(dir, 'sshd.log'),
+  );
   await waitFor('sshd', () => {
     const probe = run('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { check: false });
     return probe.code === 0;

@@ -2,7 +2,7 @@
 // stopped or a limit is hit, and count what failed (an error or a 5xx answer).
 import { Agent, request } from 'node:https';
 
-export type LoadResult = { ok: number; failed: number; errors: string[] };
+export type LoadResult = { ok: number; failed: number; retried: number; errors: string[] };
 
 export function startLoad({
   domain,
@@ -22,10 +22,13 @@ export function startLoad({
   maxMs?: number;
 }) {
   const agent = new Agent({ keepAlive: true, ca, servername: domain });
-  const result: LoadResult = { ok: 0, failed: 0, errors: [] };
+  const result: LoadResult = { ok: 0, failed: 0, retried: 0, errors: [] };
   const deadline = Date.now() + maxMs;
   let stopped = false;
-  const once = (path: string) =>
+  // A keep-alive connection the server closes (Caddy does on every reload) can meet a request sent
+  // at that instant; like browsers (RFC 9112 section 9.3.1, and Node's docs on reusedSocket), the
+  // client then sends the idempotent request once more on a new connection. Those are counted.
+  const once = (path: string, retry = true): Promise<void> =>
     new Promise<void>((resolve) => {
       const req = request(
         { host: address, port: 443, path, agent, headers: { host: domain }, timeout: 30_000 },
@@ -42,6 +45,11 @@ export function startLoad({
       );
       req.on('timeout', () => req.destroy(new Error('timed out')));
       req.on('error', (error) => {
+        if (retry && req.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          result.retried++;
+          resolve(once(path, false));
+          return;
+        }
         result.failed++;
         result.errors.push(`${path}: ${error.message}`);
         resolve();

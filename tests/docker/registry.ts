@@ -4,22 +4,24 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './host.ts';
-import { run, start } from './run.ts';
+import { run, startServer } from './run.ts';
 
 export async function startRegistry() {
   const dir = mkdtempSync('/tmp/gw-registry-');
   const port = await freePort();
   writeFileSync(
     join(dir, 'config.yml'),
-    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\nlog:\n  level: error\n`,
+    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\nlog:\n  level: error\n  accesslog:\n    disabled: true\n`,
   );
-  let server = start('docker-registry', ['serve', join(dir, 'config.yml')]);
+  const serve = () =>
+    startServer('docker-registry', ['serve', join(dir, 'config.yml')], join(dir, 'registry.log'));
+  let server = serve();
   const up = async () => {
     for (let i = 0; i < 100; i++) {
       if (run('curl', ['-fs', `http://127.0.0.1:${port}/v2/`], { check: false }).code === 0) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`the registry did not start: ${server.output()}`);
+    throw new Error(`the registry did not start: ${server.log()}`);
   };
   await up();
   return {
@@ -29,7 +31,7 @@ export async function startRegistry() {
       await server.done;
     },
     async restart() {
-      server = start('docker-registry', ['serve', join(dir, 'config.yml')]);
+      server = serve();
       await up();
     },
     async close() {

@@ -1,5 +1,6 @@
 // Small process helpers for the Docker suite: run a command and get its output, or a clear error.
 import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 export const docker = process.env.GROUNDWORK_DOCKER ?? 'docker';
 
@@ -54,4 +55,16 @@ export function start(command: string, args: string[], options: SpawnOptions = {
     );
   });
   return { child, done, output: () => stdout + stderr };
+}
+
+/**
+ * Starts a server whose output goes to `logFile`, not to a pipe: the suite blocks in synchronous
+ * calls, and a server writing into a full pipe meanwhile would hang.
+ */
+export function startServer(command: string, args: string[], logFile: string) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return { child, done, log: () => readFileSync(logFile, 'utf8') };
 }

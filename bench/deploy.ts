@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 import { buildProjectImage, release } from '../tests/docker/images.ts';
 import { startLoad } from '../tests/docker/load.ts';
 import { docker, run } from '../tests/docker/run.ts';

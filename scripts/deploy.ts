@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 import { hostCommand, readSettings, Ssh } from './deploy/remote.ts';
 import { readTarget, TargetError } from './deploy/target.ts';
 

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const script = join(rootDir, 'scripts/docker.sh');
 const bash = (...args: string[]) =>

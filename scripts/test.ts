@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 // Without MONGODB_URL, start the local test services (scripts/services.sh installs what is missing,
 // cached under ~/.cache/groundwork) and take the settings it prints.

@@ -3,8 +3,8 @@
 // db:backup|db:restore`). Data goes to stdout / comes from stdin; messages go to stderr.
 
 import { MongoClient } from 'mongodb';
-import { dumpDatabase, restoreDatabase } from './core/backup.ts';
-import { databaseName, loadConfigOrExit } from './core/config.ts';
+import { databaseName, loadConfigOrExit } from './core/config/config.ts';
+import { dumpDatabase, restoreDatabase } from './core/data/backup.ts';
 
 const command = process.argv[2];
 if (command !== 'dump' && command !== 'restore') {

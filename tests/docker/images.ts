@@ -1,7 +1,7 @@
 // The release images the suite deploys: the project's own Dockerfile built once (as the release
 // workflow builds it), then versions made from it that differ the way real releases do.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { docker, run } from './run.ts';
 
 export const baseImage = 'groundwork-e2e/app:build';

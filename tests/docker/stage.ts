@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { prepareDeployFolder, startSshHost } from './host.ts';
 import { startRegistry } from './registry.ts';
 import { docker, type Ran, run, start } from './run.ts';

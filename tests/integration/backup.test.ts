@@ -1,4 +1,4 @@
-// Backups through the driver (src/core/backup.ts) against the real MongoDB-wire test server: every
+// Backups through the driver (src/core/data/backup.ts) against the real MongoDB-wire test server: every
 // BSON type and index comes back, and a damaged or cut-short file is refused.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Binary, type Db, MongoClient, ObjectId } from 'mongodb';
-import { dumpDatabase, restoreDatabase } from '../../src/core/backup.ts';
+import { dumpDatabase, restoreDatabase } from '../../src/core/data/backup.ts';
 import { requireEnv } from '../helpers/env.ts';
 
 let client: MongoClient;

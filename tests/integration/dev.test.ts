@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { project } from '../../src/project.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';

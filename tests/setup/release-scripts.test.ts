@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { releasePlan } from '../../scripts/github/release-plan.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { project } from '../../src/project.ts';
 import { startFakeGitHub } from '../helpers/fake-github.ts';
 

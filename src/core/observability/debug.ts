@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import { project } from '../project.ts';
-import type { Config } from './config.ts';
-import { maskedConfig } from './config.ts';
+import { project } from '../../project.ts';
+import type { Config } from '../config/config.ts';
+import { maskedConfig } from '../config/config.ts';
 
 // Development-only introspection. createApp mounts these only when NODE_ENV is not production, so
 // in production the paths do not exist at all (404), rather than being guarded at request time.

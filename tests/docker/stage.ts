@@ -33,6 +33,8 @@ export async function startStage() {
       `SESSION_SECRET=${secret}`,
       'SMTP_URL=smtp://127.0.0.1:2525',
       'SHUTDOWN_DELAY_MS=1000',
+      // In-flight requests (a slow download) get 25 s after SIGTERM, within the 30 s grace period.
+      'SHUTDOWN_TIMEOUT_MS=25000',
       '',
     ].join('\n'),
     { mode: 0o600 },

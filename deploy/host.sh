@@ -237,6 +237,7 @@ release() {
     error "$version did not become ready: ${old:-nothing} keeps serving, $version is removed"
     return 1
   fi
+  log "$version is ready; switching Caddy to it"
   local switched
   switched=$(now_ms)
   if ! switch_to "$new"; then

@@ -120,8 +120,9 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
 
   test('2.0.0 deploys under load with 0 failed requests, and a slow request spans the switch', async () => {
     // A slow request: a form post whose body takes about 15 s to send, started when the new
-    // version starts. The old version reads it to the end (the CSRF check needs the body), so it
-    // is in flight through the switch, and it ends within the old version's shutdown grace.
+    // version is ready, just before Caddy switches to it. The old version reads it to the end (the
+    // CSRF check needs the body), so it is in flight through the switch and the old version's
+    // SIGTERM, and ends within its shutdown grace.
     const startSlow = () => {
       const started = performance.now();
       const done = new Promise<{ status: number; ms: number; ended: number }>((resolve, reject) => {
@@ -172,10 +173,11 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     const deploy = stage.cliInBackground(['deploy', '2.0.0', '--image', releases.v2.digest]);
     let slow: ReturnType<typeof startSlow> | undefined;
     let switchedAt = 0;
+    let log = '';
     deploy.child.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (!slow && text.includes('starting 2.0.0 beside')) slow = startSlow();
-      if (!switchedAt && text.includes('switched to 2.0.0')) switchedAt = performance.now();
+      log += chunk.toString();
+      if (!slow && log.includes('2.0.0 is ready; switching Caddy')) slow = startSlow();
+      if (!switchedAt && log.includes('switched to 2.0.0')) switchedAt = performance.now();
     });
     const ran = await deploy.done;
     outputs.push(ran.stdout, ran.stderr);

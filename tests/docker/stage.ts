@@ -22,7 +22,8 @@ export async function startStage() {
     CADDY_IMAGE: process.env.CADDY_IMAGE ?? 'caddy:2',
     MONGO_IMAGE: process.env.MONGO_IMAGE ?? 'mongo:8',
     REDIS_IMAGE: process.env.REDIS_IMAGE ?? 'redis:7',
-    DEPLOY_HEALTH_TIMEOUT: '20',
+    // Generous for a loaded 2-core CI machine; the never-ready case waits this long.
+    DEPLOY_HEALTH_TIMEOUT: '60',
     DEPLOY_CHECK_TIMEOUT: '8',
   });
   const settings = join(host.dir, 'env.production');

@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # Both stages use the same slim Debian image: glibc keeps prebuilt native binaries (Tailwind's
 # oxide, Biome) working without a toolchain, and the slim variant drops compilers and docs.
 # Node 24 runs src/*.ts directly (type stripping), so only the CSS/JS assets need a build.
@@ -39,8 +37,10 @@ COPY --from=build /app/public ./public
 # Files stay owned by root: the app can read its code but never rewrite it.
 USER node
 EXPOSE 3000
-# fetch is built into Node, so the check needs no curl or wget in the image.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --start-interval=2s --retries=3 \
+# fetch is built into Node, so the check needs no curl or wget in the image. No --start-interval:
+# the Dockerfile frontend built into Docker Engine before 25 rejects it, and this file builds with
+# the built-in frontend (no `# syntax=` line, so no frontend image to fetch; docs/decisions/0050).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 and handles SIGTERM/SIGINT itself (mark not-ready, drain, close, exit 0), so the
 # exec-form CMD must not wrap it in a shell that would swallow the signal. PID 1 does not reap

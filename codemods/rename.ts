@@ -1,4 +1,5 @@
-import { isMap, isScalar, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, parseDocument } from 'yaml';
+import type { Answers } from './answers.ts';
 import type { Codemod } from './engine.ts';
 import { projectObject, setProperty } from './project-file.ts';
 
@@ -74,7 +75,29 @@ export const rename: Codemod = {
           doc.setIn(path, url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`));
         }
       }
+      if (file === 'compose.prod.yml') setDeployTarget(doc, answers);
       tree.write(file, doc.toString());
     }
   },
 };
+
+// compose.prod.yml: the image the app and worker run (the release workflow pushes it to
+// ghcr.io/<owner>/<slug>) and the domain Caddy serves. Each stays a default the host's .env can
+// override, so the value is written inside its `${VAR:-default}`.
+function setDeployTarget(doc: Document, answers: Answers) {
+  const withDefault = (path: string[], value: string) => {
+    const current = doc.getIn(path);
+    if (typeof current !== 'string') return;
+    doc.setIn(path, current.replace(/^\$\{(\w+):-[^}]*\}$/, `\${$1:-${value}}`));
+  };
+  for (const service of ['app', 'worker']) {
+    const path = ['services', service, 'image'];
+    const current = doc.getIn(path);
+    if (typeof current !== 'string') continue;
+    // Without a repository answer the owner stays; GHCR names are lowercase.
+    const owner =
+      answers.repository?.split('/')[0]?.toLowerCase() ?? /ghcr\.io\/([^/]+)\//.exec(current)?.[1];
+    if (owner) withDefault(path, `ghcr.io/${owner}/${answers.slug}:latest`);
+  }
+  if (answers.domain) withDefault(['services', 'caddy', 'environment', 'DOMAIN'], answers.domain);
+}

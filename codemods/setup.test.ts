@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { parseDocument } from 'yaml';
 import { rootDir } from '../src/core/config/paths.ts';
 import { copyProject } from '../tests/helpers/project-copy.ts';
 import { baseAnswers, renderOptions } from '../tests/setup/answers.ts';
@@ -75,8 +76,21 @@ describe('setup codemods', () => {
       const urls = compose.match(/MONGODB_URL: .*$/gm) ?? [];
       const before = read(rootDir, file).match(/MONGODB_URL: .*$/gm) ?? [];
       assert.equal(urls.length, before.length, file);
-      for (const url of urls) assert.equal(url, 'MONGODB_URL: mongodb://mongo:27017/acme_portal');
+      for (const url of urls)
+        assert.match(url, /^MONGODB_URL: mongodb:\/\/mongo:27017\/acme_portal(\?|$)/);
     }
+    // The production stack runs the project's image and serves its domain.
+    const prod = parseDocument(read(dir, 'compose.prod.yml'));
+    for (const service of ['app', 'worker']) {
+      assert.equal(
+        prod.getIn(['services', service, 'image']),
+        '${APP_IMAGE:-ghcr.io/acme/acme-portal:latest}',
+      );
+    }
+    assert.equal(
+      prod.getIn(['services', 'caddy', 'environment', 'DOMAIN']),
+      '${DOMAIN:-portal.acme.example}',
+    );
   });
 
   test('languages: adds copies marked for translation, removes the unchosen, sets the default', async () => {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { Node, type ObjectLiteralExpression, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind } from 'ts-morph';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Codemod, CodemodContext } from './engine.ts';
 import { type FeatureManifest, featureManifestSchema } from './manifest.ts';
@@ -104,17 +104,6 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureMa
       }
     }
     tree.write(file, doc.toString());
-  }
-
-  // src/core/config/config.ts: the feature's keys in the configuration schema.
-  if (manifest.configKeys.length > 0) {
-    const config = sourceFile('src/core/config/config.ts');
-    const schema = config
-      .getVariableDeclarationOrThrow('configSchema')
-      .getFirstDescendantByKindOrThrow(
-        SyntaxKind.ObjectLiteralExpression,
-      ) as ObjectLiteralExpression;
-    for (const key of manifest.configKeys) schema.getProperty(key)?.remove();
   }
 
   // Markdown sections <!-- feature:name --> ... <!-- /feature:name -->, wherever they are.

@@ -2,12 +2,8 @@
 // /metrics on WORKER_PORT, and on SIGTERM stops taking jobs and finishes or returns the active
 // ones. Part of the jobs feature (src/features/jobs/feature.json lists this file).
 import { createServer } from 'node:http';
-import {
-  ConfigError,
-  databaseName,
-  exitWithConfigError,
-  loadConfigOrExit,
-} from './core/config/config.ts';
+import { loadConfigOrExit } from './config.ts';
+import { ConfigError, databaseName, exitWithConfigError } from './core/config/config.ts';
 import { connectDatabase } from './core/data/db.ts';
 import { createLogger } from './core/observability/logger.ts';
 import { features } from './features/index.ts';

@@ -1,5 +1,5 @@
 import { type OAuthProvider, oauthRoutes, oauthSignInMethod } from '../auth/oauth.ts';
-import type { Config } from '../config/config.ts';
+import type { Config, Settings } from '../config/config.ts';
 import { defineFeature, type Feature } from './feature.ts';
 
 // An OAuth provider as a feature: offered on /login and routed only when `providerOf(config)`
@@ -7,9 +7,11 @@ import { defineFeature, type Feature } from './feature.ts';
 export function defineOAuthFeature(
   name: string,
   providerOf: (config: Config) => OAuthProvider | undefined,
+  settings?: Settings,
 ): Feature {
   return defineFeature({
     name,
+    ...(settings ? { settings } : {}),
     signInMethods: ({ config }) => {
       const provider = providerOf(config);
       return provider ? [oauthSignInMethod(provider)] : [];

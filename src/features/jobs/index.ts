@@ -5,12 +5,14 @@ import { debugJobRoutes } from './debug.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { sampleJob } from './sample-job.ts';
+import { jobsSettings } from './settings.ts';
 
 // Background jobs on Bull and Redis: services.jobs queues them, `npm run worker` (src/worker.ts)
 // runs them, /admin/jobs shows them. Without REDIS_URL in development, jobs run in-process
 // through the same interface (src/core/jobs/inline-jobs.ts). docs/decisions/0030 to 0032.
 export const jobs = defineFeature({
   name: 'jobs',
+  settings: jobsSettings,
   jobs: [sampleJob],
   csrfTokenlessPaths: [`${DASHBOARD_PATH}/api/`],
   jobQueue({ config, logger, lifecycle, metrics }, registry) {

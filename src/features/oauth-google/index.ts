@@ -1,6 +1,24 @@
+import { z } from 'zod';
 import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
 import type { OAuthProvider } from '../../core/auth/oauth.ts';
-import type { Config } from '../../core/config/config.ts';
+import type { Config, Settings, SettingsOf } from '../../core/config/config.ts';
+
+// Its settings exist while the provider does.
+export const googleSettings = {
+  GOOGLE_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('OAuth client id from the Google Cloud console; with the secret, shows Google.'),
+  GOOGLE_CLIENT_SECRET: z.string().optional().describe('OAuth client secret for Google.'),
+  GOOGLE_ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .default('https://accounts.google.com')
+    .describe('OpenID Connect issuer for Google (change only to test against another server).'),
+} satisfies Settings;
+
+declare module '../../core/config/config.ts' {
+  interface Config extends SettingsOf<typeof googleSettings> {}
+}
 
 // Google is OpenID Connect: the ID token carries the person's id, email and email_verified.
 function google(config: Config): OAuthProvider | undefined {
@@ -16,4 +34,4 @@ function google(config: Config): OAuthProvider | undefined {
 }
 
 // Sign in with Google; shown only when GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are set.
-export const oauthGoogle = defineOAuthFeature('oauth-google', google);
+export const oauthGoogle = defineOAuthFeature('oauth-google', google, googleSettings);

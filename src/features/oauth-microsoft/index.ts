@@ -1,6 +1,27 @@
+import { z } from 'zod';
 import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
 import type { OAuthProvider } from '../../core/auth/oauth.ts';
-import type { Config } from '../../core/config/config.ts';
+import type { Config, Settings, SettingsOf } from '../../core/config/config.ts';
+
+// Its settings exist while the provider does.
+export const microsoftSettings = {
+  MICROSOFT_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('Application (client) id from Microsoft Entra; with the secret, shows Microsoft.'),
+  MICROSOFT_CLIENT_SECRET: z.string().optional().describe('Client secret for Microsoft.'),
+  MICROSOFT_ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .default('https://login.microsoftonline.com/common/v2.0')
+    .describe(
+      'OpenID Connect issuer for Microsoft: .../common/v2.0 (any account), .../consumers/v2.0, ' +
+        'or .../<tenant id>/v2.0.',
+    ),
+} satisfies Settings;
+
+declare module '../../core/config/config.ts' {
+  interface Config extends SettingsOf<typeof microsoftSettings> {}
+}
 
 // Microsoft (Entra ID, personal accounts) is OpenID Connect. Its `email` claim is not verified by
 // Microsoft (any tenant can set it), so it never links to an existing account by itself: such
@@ -20,4 +41,4 @@ function microsoft(config: Config): OAuthProvider | undefined {
 }
 
 // Sign in with Microsoft; shown only when MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET are set.
-export const oauthMicrosoft = defineOAuthFeature('oauth-microsoft', microsoft);
+export const oauthMicrosoft = defineOAuthFeature('oauth-microsoft', microsoft, microsoftSettings);

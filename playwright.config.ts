@@ -11,7 +11,8 @@ const mongodbUrl = (process.env.MONGODB_URL ?? '').replace(
   `$1/groundwork_e2e_${port}`,
 );
 const chromium = process.env.CHROMIUM_PATH;
-// A real OpenID Connect provider on the next port, for the OAuth sign-in tests.
+// A real OpenID Connect provider on the next port, for the OAuth sign-in tests (gone with OAuth).
+const oidc = existsSync('tests/e2e/oidc-server.ts');
 const oidcPort = port + 1;
 const oidcIssuer = `http://127.0.0.1:${oidcPort}`;
 // With Redis, jobs (email among them) go through the queue: a worker runs them, as in production.
@@ -54,13 +55,17 @@ export default defineConfig({
     },
   ],
   webServer: [
-    {
-      command: 'node tests/e2e/oidc-server.ts',
-      url: `${oidcIssuer}/.well-known/openid-configuration`,
-      reuseExistingServer: false,
-      timeout: 30_000,
-      env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: baseURL },
-    },
+    ...(oidc
+      ? [
+          {
+            command: 'node tests/e2e/oidc-server.ts',
+            url: `${oidcIssuer}/.well-known/openid-configuration`,
+            reuseExistingServer: false,
+            timeout: 30_000,
+            env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: baseURL },
+          },
+        ]
+      : []),
     {
       command: 'node src/server.ts',
       url: `${baseURL}/health/ready`,

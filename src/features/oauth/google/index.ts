@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
-import type { OAuthProvider } from '../../core/auth/oauth.ts';
-import type { Config, Settings, SettingsOf } from '../../core/config/config.ts';
+import type { Config, Settings, SettingsOf } from '../../../core/config/config.ts';
+import { defineOAuthFeature } from '../index.ts';
+import type { OAuthProvider } from '../provider.ts';
 
 // Its settings exist while the provider does.
 export const googleSettings = {
@@ -16,7 +16,7 @@ export const googleSettings = {
     .describe('OpenID Connect issuer for Google (change only to test against another server).'),
 } satisfies Settings;
 
-declare module '../../core/config/config.ts' {
+declare module '../../../core/config/config.ts' {
   interface Config extends SettingsOf<typeof googleSettings> {}
 }
 

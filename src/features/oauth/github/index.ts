@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
-import type { OAuthProfile, OAuthProvider } from '../../core/auth/oauth.ts';
-import type { Config, Settings, SettingsOf } from '../../core/config/config.ts';
+import type { Config, Settings, SettingsOf } from '../../../core/config/config.ts';
+import { defineOAuthFeature } from '../index.ts';
+import type { OAuthProfile, OAuthProvider } from '../provider.ts';
 
 // Its settings exist while the provider does.
 export const githubSettings = {
@@ -20,7 +20,7 @@ export const githubSettings = {
     .describe('GitHub API address, e.g. https://github.example.com/api/v3 for Enterprise.'),
 } satisfies Settings;
 
-declare module '../../core/config/config.ts' {
+declare module '../../../core/config/config.ts' {
   interface Config extends SettingsOf<typeof githubSettings> {}
 }
 

@@ -16,9 +16,9 @@ const oidc = existsSync('tests/e2e/oidc-server.ts');
 const oidcPort = port + 1;
 const oidcIssuer = `http://127.0.0.1:${oidcPort}`;
 // With Redis, jobs (email among them) go through the queue: a worker runs them, as in production.
-// Without the jobs feature (src/worker.ts removed) or Redis, they run in the server.
+// Without the jobs feature (removed with its folder) or Redis, they run in the server.
 const jobQueue = `groundwork_e2e_${port}`;
-const worker = Boolean(process.env.REDIS_URL) && existsSync('src/worker.ts');
+const worker = Boolean(process.env.REDIS_URL) && existsSync('src/features/jobs/main.ts');
 const workerPort = port + 2;
 
 export default defineConfig({
@@ -90,7 +90,7 @@ export default defineConfig({
     ...(worker
       ? [
           {
-            command: 'node src/worker.ts',
+            command: 'node src/features/jobs/main.ts',
             url: `http://127.0.0.1:${workerPort}/health/ready`,
             reuseExistingServer: false,
             timeout: 30_000,

@@ -126,7 +126,10 @@ export type SettingsOf<Shape extends Settings> = z.output<z.ZodObject<Shape>>;
 // The parsed configuration. Each feature merges its settings in (declare module ... interface
 // Config extends SettingsOf<typeof itsSettings> {}), so `config.JOBS_QUEUE` is typed while the
 // jobs feature exists and gone with it.
-export interface Config extends SettingsOf<typeof coreSettings> {}
+export interface Config extends SettingsOf<typeof coreSettings> {
+  /** NODE_ENV is "production": decided here, once, for every check that depends on it. */
+  readonly production: boolean;
+}
 
 export type ConfigSchema = z.ZodObject<Settings>;
 
@@ -230,8 +233,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   // The schema is the core's and the features' settings, the type the same keys merged.
-  const config = result.data as unknown as Config;
-  if (config.NODE_ENV === 'production' && !config.MONGODB_URL) {
+  const settings = result.data as unknown as Omit<Config, 'production'>;
+  const config: Config = { ...settings, production: settings.NODE_ENV === 'production' };
+  if (config.production && !config.MONGODB_URL) {
     throw new ConfigError([
       'MONGODB_URL: required when NODE_ENV=production. Fix: set it to your MongoDB connection string.',
     ]);

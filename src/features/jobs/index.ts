@@ -7,7 +7,7 @@ import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { sampleJob } from './sample-job.ts';
 import { jobsSettings } from './settings.ts';
 
-// Background jobs on Bull and Redis: services.jobs queues them, `npm run worker` (src/worker.ts)
+// Background jobs on Bull and Redis: services.jobs queues them, `npm run worker` (src/features/jobs/main.ts)
 // runs them, /admin/jobs shows them. Without REDIS_URL in development, jobs run in-process
 // through the same interface (src/core/jobs/inline-jobs.ts). docs/decisions/0030 to 0032.
 export const jobs = defineFeature({
@@ -17,7 +17,7 @@ export const jobs = defineFeature({
   csrfTokenlessPaths: [`${DASHBOARD_PATH}/api/`],
   jobQueue({ config, logger, lifecycle, metrics }, registry) {
     if (!config.REDIS_URL) {
-      if (config.NODE_ENV === 'production') {
+      if (config.production) {
         throw new ConfigError([
           'REDIS_URL: required when NODE_ENV=production, for the job queue. Fix: set it to your ' +
             'Redis, e.g. redis://127.0.0.1:6379, or remove the jobs feature to run jobs in-process.',
@@ -38,7 +38,7 @@ export const jobs = defineFeature({
   readinessChecks: ({ jobs }) =>
     jobs instanceof BullJobQueue ? [{ name: 'jobs', check: () => pingRedis(jobs.queue) }] : [],
   routes(router, services) {
-    const production = services.config.NODE_ENV === 'production';
+    const { production } = services.config;
     if (services.jobs instanceof BullJobQueue) {
       dashboardRoutes(router, services.jobs.queue, { production });
     }

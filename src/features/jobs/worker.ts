@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import type Bull from 'bull';
 import Koa from 'koa';
 import packageJson from '../../../package.json' with { type: 'json' };
@@ -12,7 +11,7 @@ import { jobMetrics, runJob } from '../../core/jobs/run-job.ts';
 import { healthRoutes } from '../../core/observability/health.ts';
 import { closeAll, createLifecycle } from '../../core/observability/lifecycle.ts';
 import type { Logger } from '../../core/observability/logger.ts';
-import { createMetrics } from '../../core/observability/metrics.ts';
+import { createMetrics, metricsRoutes } from '../../core/observability/metrics.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { reconcileSchedules } from './schedules.ts';
@@ -87,13 +86,8 @@ export async function startWorker({
     { name: 'mongodb', check: () => db.ping() },
   ];
   const probes = new Koa();
-  const router = new Router();
-  router.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
   probes.use(healthRoutes(lifecycle, checks, packageJson.version).routes());
-  probes.use(router.routes());
+  probes.use(metricsRoutes(metrics).routes());
 
   return {
     services,

@@ -8,9 +8,10 @@ import { constantTimeEqual } from '../../core/auth/signing-key.ts';
 import { requireInput, safeRedirectPath } from '../../core/http/input.ts';
 import { publicOrigin } from '../../core/http/public-url.ts';
 import { configurationOf, loadClient } from './client.ts';
+import { exchangeCode } from './exchange.ts';
 import { linkingPolicy, OAuthFlowError } from './linking.ts';
-import type { OAuthProfile, OAuthProvider } from './provider.ts';
-import { hashState, type OAuthState, oauthStates, STATE_COOKIE, STATE_TTL_MS } from './states.ts';
+import type { OAuthProvider } from './provider.ts';
+import { hashState, oauthStates, STATE_COOKIE, STATE_TTL_MS } from './states.ts';
 
 const callbackQuery = z.object({
   state: z.string().min(1).max(512),
@@ -24,7 +25,7 @@ const pendingForm = z.object({ choice: z.literal('create') });
 // checked identity becomes is the linking policy's (linking.ts).
 export function oauthRoutes(router: Router, services: AppServices, provider: OAuthProvider) {
   const { config, db, logger } = services;
-  const production = config.NODE_ENV === 'production';
+  const { production } = config;
   const { finish, createFromPending } = linkingPolicy(services, provider, production);
   const configuration = configurationOf(provider, production);
   const states = () => db.collection(oauthStates);
@@ -83,7 +84,8 @@ export function oauthRoutes(router: Router, services: AppServices, provider: OAu
       });
       if (!saved) throw new OAuthFlowError('verifier');
       if (query.error || !query.code) throw new OAuthFlowError('denied');
-      const profile = await exchange(ctx, saved);
+      const currentUrl = new URL(`${redirectUri(ctx)}?${ctx.querystring}`);
+      const profile = await exchangeCode(provider, await configuration(), currentUrl, saved);
       await finish(ctx, saved, profile);
     } catch (error) {
       if (!(error instanceof OAuthFlowError)) throw error;
@@ -113,32 +115,4 @@ export function oauthRoutes(router: Router, services: AppServices, provider: OAu
     ctx.status = 303;
     await createFromPending(ctx, saved.pending, saved.next);
   });
-
-  async function exchange(ctx: Context, saved: OAuthState): Promise<OAuthProfile> {
-    const settings = await configuration();
-    const client = await loadClient();
-    const currentUrl = new URL(`${redirectUri(ctx)}?${ctx.querystring}`);
-    try {
-      const tokens = await client.authorizationCodeGrant(settings, currentUrl, {
-        pkceCodeVerifier: saved.verifier,
-        expectedState: currentUrl.searchParams.get('state') ?? '',
-        ...(saved.nonce ? { expectedNonce: saved.nonce, idTokenExpected: true } : {}),
-      });
-      if (provider.fetchProfile) {
-        return await provider.fetchProfile(settings, tokens.access_token, client);
-      }
-      const claims = tokens.claims();
-      if (!claims) throw new OAuthFlowError('id_token');
-      return {
-        subject: claims.sub,
-        ...(typeof claims.email === 'string' ? { email: claims.email } : {}),
-        emailVerified: !provider.emailIsUnverified && claims.email_verified === true,
-        ...(typeof claims.name === 'string' ? { name: claims.name } : {}),
-      };
-    } catch (error) {
-      if (error instanceof OAuthFlowError) throw error;
-      // Bad signature, issuer, audience or nonce, a refused code or verifier: all refusals.
-      throw new OAuthFlowError('exchange', error);
-    }
-  }
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { AppServices } from '../../core/app/feature.ts';
 import { setSecurityCookie } from '../../core/auth/cookies.ts';
@@ -12,6 +11,7 @@ import {
   type User,
   users,
 } from '../../core/auth/users.ts';
+import { randomId } from '../../core/data/ids.ts';
 import type { OAuthProfile, OAuthProvider } from './provider.ts';
 import { hashState, type OAuthState, oauthStates, STATE_COOKIE, STATE_TTL_MS } from './states.ts';
 
@@ -84,7 +84,7 @@ export function linkingPolicy(
       return signInAndGo(ctx, created, saved.next);
     }
     // No verified email: ask. The identity waits, bound to this browser, for 10 minutes.
-    const key = randomBytes(32).toString('base64url');
+    const key = randomId();
     await db.collection(oauthStates).insertOne({
       _id: hashState(key),
       provider: provider.id,

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { ObjectId } from 'mongodb';
 import { defineCollection } from '../../core/data/db.ts';
+import { sha256 } from '../../core/data/ids.ts';
 import type { OAuthProfile } from './provider.ts';
 
 // One pending sign-in: the state sent to the provider (hashed), with the PKCE verifier and nonce
@@ -26,4 +26,4 @@ export const STATE_TTL_MS = 10 * 60_000;
 /** The cookie that binds a pending sign-in to the browser that started it. */
 export const STATE_COOKIE = 'oauth';
 /** States are stored under their SHA-256: a copy of the database holds no usable state. */
-export const hashState = (value: string) => createHash('sha256').update(value).digest('base64url');
+export const hashState = sha256;

@@ -11,13 +11,14 @@ const mongodbUrl = (process.env.MONGODB_URL ?? '').replace(
   `$1/groundwork_e2e_${port}`,
 );
 const chromium = process.env.CHROMIUM_PATH;
-// A real OpenID Connect provider on the next port, for the OAuth sign-in tests.
+// A real OpenID Connect provider on the next port, for the OAuth sign-in tests (gone with OAuth).
+const oidc = existsSync('tests/e2e/oidc-server.ts');
 const oidcPort = port + 1;
 const oidcIssuer = `http://127.0.0.1:${oidcPort}`;
 // With Redis, jobs (email among them) go through the queue: a worker runs them, as in production.
-// Without the jobs feature (src/worker.ts removed) or Redis, they run in the server.
+// Without the jobs feature (removed with its folder) or Redis, they run in the server.
 const jobQueue = `groundwork_e2e_${port}`;
-const worker = Boolean(process.env.REDIS_URL) && existsSync('src/worker.ts');
+const worker = Boolean(process.env.REDIS_URL) && existsSync('src/features/jobs/main.ts');
 const workerPort = port + 2;
 
 export default defineConfig({
@@ -54,13 +55,17 @@ export default defineConfig({
     },
   ],
   webServer: [
-    {
-      command: 'node tests/e2e/oidc-server.ts',
-      url: `${oidcIssuer}/.well-known/openid-configuration`,
-      reuseExistingServer: false,
-      timeout: 30_000,
-      env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: baseURL },
-    },
+    ...(oidc
+      ? [
+          {
+            command: 'node tests/e2e/oidc-server.ts',
+            url: `${oidcIssuer}/.well-known/openid-configuration`,
+            reuseExistingServer: false,
+            timeout: 30_000,
+            env: { OIDC_PORT: String(oidcPort), APP_ORIGIN: baseURL },
+          },
+        ]
+      : []),
     {
       command: 'node src/server.ts',
       url: `${baseURL}/health/ready`,
@@ -85,7 +90,7 @@ export default defineConfig({
     ...(worker
       ? [
           {
-            command: 'node src/worker.ts',
+            command: 'node src/features/jobs/main.ts',
             url: `http://127.0.0.1:${workerPort}/health/ready`,
             reuseExistingServer: false,
             timeout: 30_000,

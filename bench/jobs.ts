@@ -5,9 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { loadConfig } from '../src/config.ts';
 import { appJobs } from '../src/core/app/app-jobs.ts';
 import { defineFeature } from '../src/core/app/feature.ts';
-import { databaseName, loadConfig } from '../src/core/config/config.ts';
+import { databaseName } from '../src/core/config/config.ts';
 import { connectDatabase } from '../src/core/data/db.ts';
 import { defineJob } from '../src/core/jobs/jobs.ts';
 import { createLogger } from '../src/core/observability/logger.ts';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { Node, type ObjectLiteralExpression, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind } from 'ts-morph';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Codemod, CodemodContext } from './engine.ts';
 import { type FeatureManifest, featureManifestSchema } from './manifest.ts';
@@ -7,27 +7,53 @@ import type { Tree } from './tree.ts';
 
 const FEATURES_DIR = 'src/features';
 
+/** A manifest with where it was found. A part (src/features/<family>/<part>/) names its family. */
+export type Feature = FeatureManifest & { dir: string; family?: string };
+
 /** Every feature's manifest, sorted by name. A broken manifest is an error naming its file. */
-export function readManifests(tree: Tree): FeatureManifest[] {
-  const manifests: FeatureManifest[] = [];
+export function readManifests(tree: Tree): Feature[] {
+  const manifests: Feature[] = [];
   for (const path of tree
     .list(FEATURES_DIR)
-    .filter((p) => /^src\/features\/[^/]+\/feature\.json$/.test(p))) {
+    .filter((p) => /^src\/features\/[^/]+\/([^/]+\/)?feature\.json$/.test(p))) {
     const result = featureManifestSchema.safeParse(JSON.parse(tree.require(path)));
     if (!result.success) {
       throw new Error(
         `${path}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     }
-    const folder = path.split('/')[2];
-    if (result.data.name !== folder)
-      throw new Error(`${path}: name "${result.data.name}" must equal the folder name`);
-    manifests.push(result.data);
+    const [, , folder, part] = path.split('/');
+    const family = part === 'feature.json' ? undefined : folder;
+    // A part is named after its family and its folder: src/features/oauth/github is oauth-github.
+    const expected = family ? `${family}-${part}` : folder;
+    if (result.data.name !== expected)
+      throw new Error(`${path}: name "${result.data.name}" must be "${expected}"`);
+    manifests.push({ ...result.data, dir: posix.dirname(path), ...(family ? { family } : {}) });
   }
   return manifests.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export const removableFeatures = (tree: Tree) => readManifests(tree).filter((m) => m.removable);
+const isFamily = (feature: Feature, all: Feature[]) => all.some((f) => f.family === feature.name);
+
+/** What setup offers to remove: removable features and parts; a family is no choice of its own. */
+export const removableFeatures = (tree: Tree) => {
+  const all = readManifests(tree);
+  return all.filter((m) => m.removable && !isFamily(m, all));
+};
+
+/** The features that keeping only `kept` removes: the others offered, then each family whose
+ * every part goes (the OAuth flow leaves with its last provider). */
+export function removedFeatures(tree: Tree, kept: readonly string[]): Feature[] {
+  const all = readManifests(tree);
+  const removed = all.filter((m) => m.removable && !isFamily(m, all) && !kept.includes(m.name));
+  const families = all.filter(
+    (m) =>
+      m.removable &&
+      isFamily(m, all) &&
+      all.filter((part) => part.family === m.name).every((part) => removed.includes(part)),
+  );
+  return [...removed, ...families];
+}
 
 // Removes every removable feature the answers do not keep (decision 0010).
 export const removeFeatures: Codemod = {
@@ -35,17 +61,15 @@ export const removeFeatures: Codemod = {
   describe: (answers) =>
     `keep ${answers.features.length > 0 ? answers.features.join(', ') : 'no optional features'}`,
   run(context) {
-    const removed = removableFeatures(context.tree).filter(
-      (m) => !context.answers.features.includes(m.name),
-    );
+    const removed = removedFeatures(context.tree, context.answers.features);
     for (const manifest of removed) removeFeature(context, manifest);
     if (removed.length > 0) assertNothingImports(context, removed);
   },
 };
 
-function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureManifest) {
-  const { name } = manifest;
-  tree.delete(`${FEATURES_DIR}/${name}`);
+function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) {
+  const { name, dir } = manifest;
+  tree.delete(dir);
   for (const path of manifest.paths) tree.delete(path);
   for (const ns of manifest.localeNamespaces) {
     for (const file of tree.list('locales').filter((p) => p.endsWith(`/${ns}.json`)))
@@ -55,7 +79,8 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureMa
   // src/features/index.ts: the import and the array entry.
   const index = sourceFile(`${FEATURES_DIR}/index.ts`);
   for (const declaration of index.getImportDeclarations()) {
-    if (declaration.getModuleSpecifierValue() !== `./${name}/index.ts`) continue;
+    if (declaration.getModuleSpecifierValue() !== `./${posix.relative(FEATURES_DIR, dir)}/index.ts`)
+      continue;
     const identifiers = declaration
       .getNamedImports()
       .map((i) => i.getAliasNode()?.getText() ?? i.getName());
@@ -106,17 +131,6 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureMa
     tree.write(file, doc.toString());
   }
 
-  // src/core/config/config.ts: the feature's keys in the configuration schema.
-  if (manifest.configKeys.length > 0) {
-    const config = sourceFile('src/core/config/config.ts');
-    const schema = config
-      .getVariableDeclarationOrThrow('configSchema')
-      .getFirstDescendantByKindOrThrow(
-        SyntaxKind.ObjectLiteralExpression,
-      ) as ObjectLiteralExpression;
-    for (const key of manifest.configKeys) schema.getProperty(key)?.remove();
-  }
-
   // Markdown sections <!-- feature:name --> ... <!-- /feature:name -->, wherever they are.
   const section = new RegExp(
     `<!-- feature:${name} -->[\\s\\S]*?<!-- /feature:${name} -->\\n*`,
@@ -130,8 +144,8 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureMa
 
 // After removal nothing may still import from a removed folder: a leftover import would break the
 // build, so fail here with the files to fix rather than in the project's CI.
-function assertNothingImports({ tree, sourceFile }: CodemodContext, removed: FeatureManifest[]) {
-  const folders = removed.map((m) => `${FEATURES_DIR}/${m.name}/`);
+function assertNothingImports({ tree, sourceFile }: CodemodContext, removed: Feature[]) {
+  const folders = removed.map((m) => `${m.dir}/`);
   const offenders: string[] = [];
   for (const path of tree.list().filter((p) => /\.(ts|tsx|mts)$/.test(p))) {
     const file = sourceFile(path);

@@ -20,7 +20,6 @@ export const featureManifestSchema = z
     devDependencies: z.array(z.string()).default([]),
     scripts: z.array(z.string()).default([]),
     composeServices: z.array(z.string()).default([]),
-    configKeys: z.array(z.string()).default([]),
   })
   .strict();
 

@@ -219,7 +219,6 @@ describe('removing a feature', () => {
         dependencies: ['yaml'],
         scripts: ['widgets'],
         composeServices: ['widget-worker'],
-        configKeys: ['SHUTDOWN_DELAY_MS'],
       }),
     );
     write(
@@ -278,8 +277,6 @@ describe('removing a feature', () => {
     assert.equal(pkg.scripts.widgets, undefined);
     assert.doesNotMatch(read(dir, 'compose.yml'), /widget-worker/);
     assert.match(read(dir, 'compose.yml'), /^ {2}mongo:$/m, 'other services stay');
-    assert.doesNotMatch(read(dir, 'src/core/config/config.ts'), /SHUTDOWN_DELAY_MS/);
-    assert.match(read(dir, 'src/core/config/config.ts'), /SHUTDOWN_TIMEOUT_MS/);
     assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets|\n\n\n/);
   });
 

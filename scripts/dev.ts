@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../src/core/config/config.ts';
+import { loadConfig } from '../src/config.ts';
+import { ConfigError } from '../src/core/config/config.ts';
 import { rootDir } from '../src/core/config/paths.ts';
 import { project } from '../src/project.ts';
 import { buildAssets, watchAssets } from './build-assets.ts';

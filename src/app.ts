@@ -25,7 +25,7 @@ import {
   type Lifecycle,
 } from './core/observability/lifecycle.ts';
 import type { Logger } from './core/observability/logger.ts';
-import { createMetrics } from './core/observability/metrics.ts';
+import { createMetrics, metricsRoutes } from './core/observability/metrics.ts';
 import { loadAssets } from './core/views/assets.ts';
 import { installRender } from './core/views/render.ts';
 import { loadViews } from './core/views/views.ts';
@@ -49,7 +49,7 @@ export function createApp({
   lifecycle = createLifecycle(),
   features = enabledFeatures,
 }: CreateAppOptions) {
-  const production = config.NODE_ENV === 'production';
+  const { production } = config;
   // Only the entries our own proxies appended count: the leftmost ones are whatever the client sent.
   const app = new Koa({
     proxy: config.TRUST_PROXY,
@@ -103,10 +103,7 @@ export function createApp({
   const health = healthRoutes(lifecycle, checks, packageJson.version);
 
   const router = new Router();
-  router.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
+  router.use(metricsRoutes(metrics).routes());
   for (const feature of features) feature.routes?.(router, services);
   if (!production) {
     const listRoutes = () =>

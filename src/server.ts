@@ -1,12 +1,8 @@
 // The web process: load config, connect to MongoDB, ensure indexes, serve, and shut down cleanly.
 import { createApp } from './app.ts';
+import { loadConfigOrExit } from './config.ts';
 import { collectionsOf } from './core/app/collections.ts';
-import {
-  ConfigError,
-  databaseName,
-  exitWithConfigError,
-  loadConfigOrExit,
-} from './core/config/config.ts';
+import { ConfigError, databaseName, exitWithConfigError } from './core/config/config.ts';
 import { connectDatabase, ensureIndexes } from './core/data/db.ts';
 import { createLifecycle, shutdown } from './core/observability/lifecycle.ts';
 import { createLogger } from './core/observability/logger.ts';

@@ -3,9 +3,10 @@ import { accounts } from './accounts/index.ts';
 import { home } from './home/index.ts';
 import { jobs } from './jobs/index.ts';
 import { magicLink } from './magic-link/index.ts';
-import { oauthGithub } from './oauth-github/index.ts';
-import { oauthGoogle } from './oauth-google/index.ts';
-import { oauthMicrosoft } from './oauth-microsoft/index.ts';
+import { oauthGithub } from './oauth/github/index.ts';
+import { oauthGoogle } from './oauth/google/index.ts';
+import { oauth } from './oauth/index.ts';
+import { oauthMicrosoft } from './oauth/microsoft/index.ts';
 
 // The one list of enabled features. Setup codemods remove entries (and their folders) from here.
 export const features: Feature[] = [
@@ -13,6 +14,7 @@ export const features: Feature[] = [
   accounts,
   jobs,
   magicLink,
+  oauth,
   oauthGoogle,
   oauthMicrosoft,
   oauthGithub,

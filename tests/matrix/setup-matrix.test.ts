@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { globSync, rmSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Answers } from '../../codemods/answers.ts';
-import { removableFeatures } from '../../codemods/features.ts';
+import { removableFeatures, removedFeatures } from '../../codemods/features.ts';
 import { isConfigured, setUp } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
@@ -51,6 +51,30 @@ const entries: Array<{ name: string; answers: Answers }> = [
 // (it runs `npm ci`, which needs the lockfile that `npm install` refreshes after setup).
 const SKIP = [/^tests\/matrix\//, /^tests\/infra\/production-install\.test\.ts$/];
 
+// Nothing of a removed feature stays: its folder, texts and packages, nor code that loads one of
+// them (for the OAuth family, once every provider is gone: no flow, page, text, setting or
+// openid-client).
+function assertGone(dir: string, removed: ReturnType<typeof removedFeatures>) {
+  const tree = new Tree(dir);
+  const pkg = JSON.parse(tree.require('package.json'));
+  const code = ['src', 'views', 'locales', 'tests'].flatMap((folder) => tree.list(folder));
+  for (const feature of removed) {
+    assert.ok(!tree.exists(feature.dir), `${feature.dir} is gone`);
+    for (const ns of feature.localeNamespaces) {
+      assert.deepEqual(
+        code.filter((path) => path.endsWith(`/${ns}.json`)),
+        [],
+        `texts of ${ns} are gone`,
+      );
+    }
+    for (const dep of [...feature.dependencies, ...feature.devDependencies]) {
+      assert.equal(pkg.dependencies?.[dep] ?? pkg.devDependencies?.[dep], undefined, dep);
+      const users = code.filter((path) => tree.require(path).includes(`'${dep}'`));
+      assert.deepEqual(users, [], `nothing loads ${dep}`);
+    }
+  }
+}
+
 function run(dir: string, command: string, args: string[], env: Record<string, string> = {}) {
   // Without NODE_TEST_CONTEXT, which would make the copy's test runner report to ours and pass.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
@@ -72,12 +96,13 @@ describe('setup matrix', {
 }, () => {
   entries.forEach(({ name, answers }, index) => {
     test(name, { timeout: 600_000 }, () => {
-      const removed = features.filter((f) => !answers.features.includes(f.name));
+      const removed = removedFeatures(new Tree(rootDir), answers.features);
       const dir = copyProject({
         without: removed.flatMap((f) => [...f.dependencies, ...f.devDependencies]),
       });
       try {
         setUp(dir, answers, renderOptions);
+        assertGone(dir, removed);
         const bin = (tool: string) => `${dir}/node_modules/.bin/${tool}`;
         run(dir, process.execPath, ['scripts/build-assets.ts']);
         run(dir, bin('biome'), ['check', '.']);

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import {
-  ConfigError,
-  databaseName,
-  loadConfig,
-  mask,
-  maskedConfig,
-} from '../../src/core/config/config.ts';
+import { configSchema, loadConfig } from '../../src/config.ts';
+import { ConfigError, databaseName, mask, maskedConfig } from '../../src/core/config/config.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { project } from '../../src/project.ts';
 
 function folder(files: Record<string, string>) {
@@ -142,5 +138,17 @@ describe('config', () => {
       databaseName({ ...base, MONGODB_URL: 'mongodb://localhost:27017' }),
       project.slug.replaceAll('-', '_'),
     );
+  });
+
+  test('the README configuration table lists exactly the settings', () => {
+    const readme = readFileSync(join(rootDir, 'README.md'), 'utf8');
+    const section = readme.split(/^## Configuration$/m)[1]?.split(/^## /m)[0] ?? '';
+    // The first cell of each table row names one or more settings: | `GITHUB_URL`, `GITHUB_API_URL` |
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)])
+      .map((match) => match[1]);
+    assert.deepEqual(documented.sort(), Object.keys(configSchema.shape).sort());
   });
 });

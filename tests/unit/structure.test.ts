@@ -14,7 +14,7 @@ const WINGS = [
   'i18n', // languages and translations
   'http', // request plumbing: bodies, compression, security headers, errors, input, request log
   'views', // templates, assets, ctx.render
-  'auth', // users, sessions, cookies, CSRF, signing key, roles, rate limits, sign-in, OAuth flow
+  'auth', // users, sessions, cookies, CSRF, signing key, browser ids, roles, rate limits, sign-in
   'jobs', // job definitions, registry, runner, in-process queue, daily cleanup
   'email', // templates to SMTP or the outbox, as a job
   'app', // the contract with features (Feature, AppServices) and what is built from all of them

@@ -1,4 +1,3 @@
-import { oauthStates } from '../auth/oauth.ts';
 import { rateLimitCounters } from '../auth/rate-limit.ts';
 import { sessions } from '../auth/sessions.ts';
 import { signingKeys } from '../auth/signing-key.ts';
@@ -16,7 +15,6 @@ export function collectionsOf(features: Feature[]): CollectionSpec[] {
     signingKeys,
     rateLimitCounters,
     outbox,
-    oauthStates,
     ...features.flatMap((feature) => feature.collections ?? []),
   ];
 }

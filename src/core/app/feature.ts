@@ -4,7 +4,7 @@ import type { RateLimits } from '../auth/rate-limit.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { SignInMethod } from '../auth/sign-in.ts';
 import type { SigningKey } from '../auth/signing-key.ts';
-import type { Config } from '../config/config.ts';
+import type { Config, Settings } from '../config/config.ts';
 import type { CollectionSpec, Database } from '../data/db.ts';
 import type { RedisConnection } from '../data/redis.ts';
 import type { Email } from '../email/email.ts';
@@ -41,6 +41,9 @@ export type AppServices = {
 // services.lifecycle.onShutdown().
 export type Feature = {
   name: string;
+  /** Its settings (zod schemas keyed by name), read with the core's (src/config.ts); merge the same
+   * keys into Config (see src/features/jobs/settings.ts) to type them. */
+  settings?: Settings;
   /** Collections it owns; their indexes are ensured before the server listens. */
   collections?: CollectionSpec[];
   /** Middleware for every page request, after language detection and before any route, in the

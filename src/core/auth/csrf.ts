@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { getSecurityCookie, setSecurityCookie } from './cookies.ts';
+import { browserId as cookieBrowserId, existingBrowserId } from './browser-id.ts';
 import { constantTimeEqual, type SigningKey } from './signing-key.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BROWSER_COOKIE = 'csrf';
-const BROWSER_ID = /^[\w-]{43}$/;
 const CSRF_FIELD = '_csrf';
 const CSRF_HEADER = 'X-CSRF-Token';
 
@@ -35,13 +33,10 @@ function tokenless(ctx: Context, options: CsrfOptions) {
 // first use only, so pages without forms set no cookie and stay the same for every visitor.
 function browserId(ctx: Context, production: boolean, create: boolean) {
   if (ctx.state.csrfBrowserId) return ctx.state.csrfBrowserId;
-  let id = getSecurityCookie(ctx, production, BROWSER_COOKIE);
-  if (!id || !BROWSER_ID.test(id)) {
-    if (!create) return undefined;
-    id = randomBytes(32).toString('base64url');
-    setSecurityCookie(ctx, production, BROWSER_COOKIE, id);
-  }
-  ctx.state.csrfBrowserId = id;
+  const id = create
+    ? cookieBrowserId(ctx, production, BROWSER_COOKIE)
+    : existingBrowserId(ctx, production, BROWSER_COOKIE);
+  if (id) ctx.state.csrfBrowserId = id;
   return id;
 }
 

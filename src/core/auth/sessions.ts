@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { ObjectId } from 'mongodb';
 import type { Config } from '../config/config.ts';
 import { type Database, defineCollection } from '../data/db.ts';
+import { ID_FORMAT, randomId, sha256 } from '../data/ids.ts';
 import { getSecurityCookie, setSecurityCookie } from './cookies.ts';
 import { type User, users } from './users.ts';
 
@@ -40,21 +40,18 @@ export type Sessions = {
 };
 
 const COOKIE = 'sid';
-const ID_BYTES = 32; // 256 bits
-const ID_FORMAT = /^[\w-]{43}$/;
 const CACHE_LIMIT = 10_000;
-const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 type Cached = { record: SessionRecord; user: User; loadedAt: number };
 
 /** Stores a new session for `user` and returns its id (for the cookie) and record. */
 export async function startSession(config: Config, db: Database, user: Pick<User, '_id'>) {
-  const id = randomBytes(ID_BYTES).toString('base64url');
+  const id = randomId();
   const now = Date.now();
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const absoluteMs = config.SESSION_ABSOLUTE_HOURS * 3_600_000;
   const record: SessionRecord = {
-    _id: hashId(id),
+    _id: sha256(id),
     userId: user._id,
     createdAt: new Date(now),
     lastSeenAt: new Date(now),
@@ -70,7 +67,7 @@ export async function startSession(config: Config, db: Database, user: Pick<User
 // for two queries: sign-out here takes effect at once, on other instances within that time
 // (docs/decisions/0020). Activity is written at most once a minute, not on every request.
 export function createSessions(config: Config, db: Database): Sessions {
-  const production = config.NODE_ENV === 'production';
+  const { production } = config;
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const absoluteMs = config.SESSION_ABSOLUTE_HOURS * 3_600_000;
   const touchEveryMs = Math.min(60_000, idleMs / 10);
@@ -102,7 +99,7 @@ export function createSessions(config: Config, db: Database): Sessions {
   // Loads the session named by the cookie into ctx.state (or clears a stale cookie).
   async function resume(ctx: Context, id: string) {
     const now = Date.now();
-    const hash = hashId(id);
+    const hash = sha256(id);
     const found = await load(hash, now);
     // The cached copy is checked against the clock too: it never outlives the session.
     if (

@@ -3,11 +3,11 @@ import {
   createHmac,
   createSecretKey,
   type KeyObject,
-  randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
 import type { Config } from '../config/config.ts';
 import { type Database, defineCollection } from '../data/db.ts';
+import { randomId } from '../data/ids.ts';
 
 type StoredKey = { _id: string; key: string; createdAt: Date };
 export const signingKeys = defineCollection<StoredKey>('signingKeys');
@@ -29,7 +29,7 @@ export function createSigningKey(config: Config, db: Database): SigningKey {
   const load = async () => {
     if (config.SESSION_SECRET) return createHash('sha256').update(config.SESSION_SECRET).digest();
     const keys = db.collection(signingKeys);
-    const candidate = randomBytes(32).toString('base64url');
+    const candidate = randomId();
     try {
       const stored = await keys.findOneAndUpdate(
         { _id: 'default' },

@@ -9,15 +9,22 @@ const require = createRequire(import.meta.url);
 
 // One flat key space, named like environment variables, shared by every source: the same name works
 // in the environment, in .env files and in config.yml, so a setting is found by one grep.
-const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export const boolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
 // Range checks carry their own message: without one, zod repeats the number's "must be a number".
-const wholeNumber = z.coerce
+export const wholeNumber = z.coerce
   .number({ error: 'must be a number' })
   .int({ error: 'must be a whole number' });
-const atLeast = (min: number) => wholeNumber.min(min, `must be ${min} or more`);
-const port = atLeast(0).max(65535, 'must be 65535 or less');
+export const atLeast = (min: number) => wholeNumber.min(min, `must be ${min} or more`);
+export const port = atLeast(0).max(65535, 'must be 65535 or less');
 
-export const configSchema = z.object({
+// The core's settings. A feature declares its own in its folder (`settings` of defineFeature, and
+// the same keys merged into Config), so they leave with it; src/config.ts joins them all.
+/** Settings by name, each a zod schema whose .describe() says how to fix a bad value. */
+export type Settings = Record<string, z.ZodType>;
+
+export const coreSettings = {
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
     .default('development')
@@ -53,24 +60,6 @@ export const configSchema = z.object({
       'Redis connection string, e.g. redis://127.0.0.1:6379 (rediss:// for TLS). Rate limits ' +
         'use it when set; the job queue needs it in production.',
     ),
-  JOBS_QUEUE: z
-    .string()
-    .regex(/^[\w.-]{1,100}$/, 'must be letters, digits, ".", "-" or "_"')
-    .default(project.slug)
-    .describe('Name of the job queue in Redis; apps that share a Redis need different names.'),
-  JOBS_CONCURRENCY: atLeast(1)
-    .max(1000, 'must be 1000 or less')
-    .default(8)
-    .describe('How many jobs one worker process runs at the same time, 1-1000.'),
-  JOBS_LOCK_MS: atLeast(500)
-    .default(30_000)
-    .describe(
-      'How long a worker holds a job without renewing its lock (at least 500); a job whose ' +
-        'worker crashed runs again after about twice this.',
-    ),
-  WORKER_PORT: port
-    .default(3001)
-    .describe('TCP port of the worker process for /health and /metrics, 0-65535 (0 picks one).'),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
@@ -84,40 +73,6 @@ export const configSchema = z.object({
     .min(3)
     .optional()
     .describe('Sender of outgoing email, e.g. "Example <no-reply@example.com>".'),
-  GOOGLE_CLIENT_ID: z
-    .string()
-    .optional()
-    .describe('OAuth client id from the Google Cloud console; with the secret, shows Google.'),
-  GOOGLE_CLIENT_SECRET: z.string().optional().describe('OAuth client secret for Google.'),
-  GOOGLE_ISSUER: z
-    .url({ protocol: /^https?$/ })
-    .default('https://accounts.google.com')
-    .describe('OpenID Connect issuer for Google (change only to test against another server).'),
-  MICROSOFT_CLIENT_ID: z
-    .string()
-    .optional()
-    .describe('Application (client) id from Microsoft Entra; with the secret, shows Microsoft.'),
-  MICROSOFT_CLIENT_SECRET: z.string().optional().describe('Client secret for Microsoft.'),
-  MICROSOFT_ISSUER: z
-    .url({ protocol: /^https?$/ })
-    .default('https://login.microsoftonline.com/common/v2.0')
-    .describe(
-      'OpenID Connect issuer for Microsoft: .../common/v2.0 (any account), .../consumers/v2.0, ' +
-        'or .../<tenant id>/v2.0.',
-    ),
-  GITHUB_CLIENT_ID: z
-    .string()
-    .optional()
-    .describe('Client id of a GitHub OAuth app; with the secret, shows GitHub.'),
-  GITHUB_CLIENT_SECRET: z.string().optional().describe('Client secret of the GitHub OAuth app.'),
-  GITHUB_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('https://github.com')
-    .describe('GitHub (or GitHub Enterprise) web address, e.g. https://github.example.com.'),
-  GITHUB_API_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('https://api.github.com')
-    .describe('GitHub API address, e.g. https://github.example.com/api/v3 for Enterprise.'),
   SESSION_SECRET: z
     .string()
     .min(32, 'must be at least 32 characters')
@@ -165,19 +120,41 @@ export const configSchema = z.object({
       'After SIGTERM, keep serving this long with readiness at 503 so a load balancer can stop ' +
         'routing here first (e.g. 5000 on Kubernetes).',
     ),
-});
+} satisfies Settings;
 
-export type Config = z.infer<typeof configSchema>;
-export type ConfigKey = keyof Config;
+/** The values a group of settings parses to. */
+export type SettingsOf<Shape extends Settings> = z.output<z.ZodObject<Shape>>;
 
-// Values shown anywhere (logs, /debug/config) go through mask(); list secret keys here.
-const secretKeys = new Set<string>([
-  'SESSION_SECRET',
-  'GOOGLE_CLIENT_SECRET',
-  'MICROSOFT_CLIENT_SECRET',
-  'GITHUB_CLIENT_SECRET',
-]);
-const keys = Object.keys(configSchema.shape) as ConfigKey[];
+// The parsed configuration. Each feature merges its settings in (declare module ... interface
+// Config extends SettingsOf<typeof itsSettings> {}), so `config.JOBS_QUEUE` is typed while the
+// jobs feature exists and gone with it.
+export interface Config extends SettingsOf<typeof coreSettings> {
+  /** NODE_ENV is "production": decided here, once, for every check that depends on it. */
+  readonly production: boolean;
+}
+
+export type ConfigSchema = z.ZodObject<Settings>;
+
+/** The schema of the whole configuration: the core's settings, then each feature's. */
+export function configSchemaOf(
+  features: ReadonlyArray<{ name: string; settings?: Settings }>,
+): ConfigSchema {
+  const shape: Settings = { ...coreSettings };
+  for (const { name, settings = {} } of features) {
+    for (const [key, schema] of Object.entries(settings)) {
+      if (key in shape)
+        throw new Error(`Feature "${name}" declares ${key}, a setting that exists.`);
+      shape[key] = schema;
+    }
+  }
+  return z.object(shape);
+}
+
+const coreSchema = configSchemaOf([]);
+
+// Values shown anywhere (logs, /debug/config) go through mask(): a setting named like a secret is
+// hidden whole, a URL's password everywhere.
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN/;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -190,10 +167,18 @@ export class ConfigError extends Error {
 
 export type ConfigSource = { name: string; values: Record<string, string> };
 
-export type LoadOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
+export type LoadOptions = {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The settings to read (src/config.ts passes the app's: the core's and each feature's). */
+  schema?: ConfigSchema;
+};
 
 // Lowest precedence first: config.yml < .env < .env.local < environment.
-export function readSources({ cwd = process.cwd(), env = process.env }: LoadOptions = {}) {
+export function readSources(
+  { cwd = process.cwd(), env = process.env }: LoadOptions = {},
+  keys: string[] = Object.keys(coreSchema.shape),
+) {
   const sources: ConfigSource[] = [];
   const problems: string[] = [];
   const yamlPath = join(cwd, 'config.yml');
@@ -205,7 +190,7 @@ export function readSources({ cwd = process.cwd(), env = process.env }: LoadOpti
       if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error('top level must be a map');
       const values: Record<string, string> = {};
       for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-        if (!keys.includes(key as ConfigKey)) {
+        if (!keys.includes(key)) {
           problems.push(`${key} (config.yml): unknown key. Known keys: ${keys.join(', ')}.`);
         } else if (value !== null && typeof value === 'object') {
           problems.push(`${key} (config.yml): must be a single value, not a list or map.`);
@@ -226,7 +211,9 @@ export function readSources({ cwd = process.cwd(), env = process.env }: LoadOpti
 
 // Loads and validates the configuration. Throws ConfigError listing every problem at once.
 export function loadConfig(options: LoadOptions = {}): Config {
-  const { sources, problems } = readSources(options);
+  const { schema = coreSchema } = options;
+  const keys = Object.keys(schema.shape);
+  const { sources, problems } = readSources(options, keys);
   const merged: Record<string, string> = {};
   const origin: Record<string, string> = {};
   for (const { name, values } of sources) {
@@ -237,11 +224,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
       origin[key] = name;
     }
   }
-  const result = configSchema.safeParse(merged);
+  const result = schema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '');
-      const shape = configSchema.shape[key as ConfigKey];
+      const shape = schema.shape[key];
       const shown =
         key in merged ? ` (got ${JSON.stringify(mask(key, merged[key]))} from ${origin[key]})` : '';
       const hint = shape?.description ? ` Fix: ${shape.description}` : '';
@@ -249,8 +236,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const config = result.data;
-  if (config.NODE_ENV === 'production' && !config.MONGODB_URL) {
+  // The schema is the core's and the features' settings, the type the same keys merged.
+  const settings = result.data as unknown as Omit<Config, 'production'>;
+  const config: Config = { ...settings, production: settings.NODE_ENV === 'production' };
+  if (config.production && !config.MONGODB_URL) {
     throw new ConfigError([
       'MONGODB_URL: required when NODE_ENV=production. Fix: set it to your MongoDB connection string.',
     ]);
@@ -266,9 +255,9 @@ export function exitWithConfigError(error: ConfigError): never {
   process.exit(78);
 }
 
-export function loadConfigOrExit(): Config {
+export function loadConfigOrExit(options: LoadOptions = {}): Config {
   try {
-    return loadConfig();
+    return loadConfig(options);
   } catch (error) {
     if (error instanceof ConfigError) exitWithConfigError(error);
     throw error;
@@ -277,7 +266,7 @@ export function loadConfigOrExit(): Config {
 
 export function mask(key: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
-  if (secretKeys.has(key)) return '********';
+  if (SECRET_NAME.test(key)) return '********';
   // Regex, not URL: MongoDB strings may list several hosts, which URL cannot parse.
   if (typeof value === 'string')
     return value.replace(/^([a-z][a-z+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:********@');
@@ -286,7 +275,7 @@ export function mask(key: string, value: unknown): unknown {
 
 // The configuration as it may be shown to a person: secrets and URL passwords masked.
 export function maskedConfig(config: Config): Record<string, unknown> {
-  return Object.fromEntries(keys.map((key) => [key, mask(key, config[key])]));
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, mask(key, value)]));
 }
 
 export function databaseName(config: Config): string {

@@ -84,7 +84,7 @@ export function createEmail(
   logger: Logger,
 ): Email {
   const from = config.EMAIL_FROM ?? `${project.name} <${project.contactEmail}>`;
-  if (transport.name === 'outbox' && config.NODE_ENV === 'production') {
+  if (transport.name === 'outbox' && config.production) {
     logger.warn('SMTP_URL is not set: emails are stored in the devOutbox collection, not sent');
   }
   return {

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Router } from '../config/koa-router.ts';
 
 export type Metrics = { registry: Registry; middleware: Middleware };
 
@@ -29,4 +30,14 @@ export function createMetrics(): Metrics {
       }
     },
   };
+}
+
+// GET /metrics in Prometheus' text format, for the web process and the worker alike.
+export function metricsRoutes({ registry }: Metrics) {
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+  return router;
 }

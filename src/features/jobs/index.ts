@@ -5,17 +5,19 @@ import { debugJobRoutes } from './debug.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { sampleJob } from './sample-job.ts';
+import { jobsSettings } from './settings.ts';
 
-// Background jobs on Bull and Redis: services.jobs queues them, `npm run worker` (src/worker.ts)
+// Background jobs on Bull and Redis: services.jobs queues them, `npm run worker` (src/features/jobs/main.ts)
 // runs them, /admin/jobs shows them. Without REDIS_URL in development, jobs run in-process
 // through the same interface (src/core/jobs/inline-jobs.ts). docs/decisions/0030 to 0032.
 export const jobs = defineFeature({
   name: 'jobs',
+  settings: jobsSettings,
   jobs: [sampleJob],
   csrfTokenlessPaths: [`${DASHBOARD_PATH}/api/`],
   jobQueue({ config, logger, lifecycle, metrics, redis }, registry) {
     if (!config.REDIS_URL) {
-      if (config.NODE_ENV === 'production') {
+      if (config.production) {
         throw new ConfigError([
           'REDIS_URL: required when NODE_ENV=production, for the job queue. Fix: set it to your ' +
             'Redis, e.g. redis://127.0.0.1:6379, or remove the jobs feature to run jobs in-process.',
@@ -43,7 +45,7 @@ export const jobs = defineFeature({
       ? [{ name: 'jobs', check: () => pingRedis(redis()) }]
       : [],
   routes(router, services) {
-    const production = services.config.NODE_ENV === 'production';
+    const { production } = services.config;
     const { jobs } = services;
     if (jobs instanceof BullJobQueue) dashboardRoutes(router, () => jobs.queue, { production });
     if (!production) debugJobRoutes(router, services);

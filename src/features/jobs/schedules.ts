@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type Bull from 'bull';
+import { sha256 } from '../../core/data/ids.ts';
 import { type JobRegistry, storedPayload } from '../../core/jobs/jobs.ts';
 import type { Logger } from '../../core/observability/logger.ts';
 import { jobOptions } from './queue.ts';
@@ -17,10 +17,7 @@ export async function reconcileSchedules(queue: Bull.Queue, registry: JobRegistr
     if (!job.schedule) return [];
     const payload = storedPayload(job, job.schedule.payload);
     const options = jobOptions(job);
-    const version = createHash('sha256')
-      .update(JSON.stringify({ payload, options }))
-      .digest('base64url')
-      .slice(0, 16);
+    const version = sha256(JSON.stringify({ payload, options })).slice(0, 16);
     return [{ job, cron: job.schedule.cron, payload, options, version }];
   });
   for (const existing of await queue.getRepeatableJobs()) {

@@ -1,4 +1,4 @@
-// Real worker processes (`node src/worker.ts`), stopped the ways production stops them: SIGKILL
+// Real worker processes (`node src/features/jobs/main.ts`), stopped the ways production stops them: SIGKILL
 // (a crash, an OOM kill) and SIGTERM (a deploy), against the real Redis.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +31,7 @@ describe('the worker process', () => {
     WORKER_PORT: '0',
   };
   const startWorkerProcess = (extra: Record<string, string> = {}) =>
-    startServerProcess({ ...env, ...extra }, { entry: 'src/worker.ts' });
+    startServerProcess({ ...env, ...extra }, { entry: 'src/features/jobs/main.ts' });
   const stopped = async (worker: ServerProcess) => {
     worker.child.kill('SIGTERM');
     return worker.exited;

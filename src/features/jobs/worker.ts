@@ -5,14 +5,13 @@ import { appJobs } from '../../core/app/app-jobs.ts';
 import type { AppServices, Feature } from '../../core/app/feature.ts';
 import { createServices, withJobs } from '../../core/app/services.ts';
 import type { Config } from '../../core/config/config.ts';
-import { Router } from '../../core/config/koa-router.ts';
 import type { Database } from '../../core/data/db.ts';
 import { JobPayloadError } from '../../core/jobs/jobs.ts';
 import { jobMetrics, runJob } from '../../core/jobs/run-job.ts';
 import { healthRoutes } from '../../core/observability/health.ts';
 import { closeAll, createLifecycle } from '../../core/observability/lifecycle.ts';
 import type { Logger } from '../../core/observability/logger.ts';
-import { createMetrics } from '../../core/observability/metrics.ts';
+import { createMetrics, metricsRoutes } from '../../core/observability/metrics.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { reconcileSchedules } from './schedules.ts';
@@ -87,13 +86,8 @@ export async function startWorker({
     { name: 'mongodb', check: () => db.ping() },
   ];
   const probes = new Koa();
-  const router = new Router();
-  router.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
   probes.use(healthRoutes(lifecycle, checks, packageJson.version).routes());
-  probes.use(router.routes());
+  probes.use(metricsRoutes(metrics).routes());
 
   return {
     services,

@@ -1,5 +1,7 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import type { SigningKey } from '../../core/auth/signing-key.ts';
 import { defineCollection } from '../../core/data/db.ts';
+import { ID_FORMAT, randomId, sha256 } from '../../core/data/ids.ts';
 
 // A requested sign-in link. The token itself is only in the email: the database has its SHA-256,
 // so reading the collection does not let anyone sign in.
@@ -33,8 +35,19 @@ export const magicLinkClaims = defineCollection<MagicLinkClaim>(
 
 export const LINK_TTL_MS = 10 * 60_000;
 export const MAX_CODE_ATTEMPTS = 5;
-export const TOKEN_FORMAT = /^[\w-]{43}$/;
+export const TOKEN_FORMAT = ID_FORMAT;
 
-export const newToken = () => randomBytes(32).toString('base64url'); // 256 bits
+export const newToken = randomId;
 export const newCode = () => String(randomInt(0, 1_000_000)).padStart(6, '0');
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+export const hashToken = sha256;
+
+/** The cookie whose random id binds a link to the browser that asked for it. */
+export const BROWSER_COOKIE = 'magic';
+
+// What a link stores of its browser and its code: MACs under the app's signing key.
+export const linkMacs = (signingKey: SigningKey) => ({
+  browser: (id: string) => signingKey.hmac('magic-link-browser', id),
+  code: (tokenHash: string, code: string) =>
+    signingKey.hmac('magic-link-code', `${tokenHash}:${code}`),
+});
+export type LinkMacs = ReturnType<typeof linkMacs>;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp } from '../../../tests/helpers/app.ts';
-import { createClient } from '../../../tests/helpers/client.ts';
-import { defaultLocale, html, tr } from '../../../tests/helpers/i18n.ts';
-import { followSignIn } from '../../../tests/helpers/oauth-flow.ts';
-import { startOidcServer } from '../../../tests/helpers/oidc-server.ts';
-import { users } from '../../core/auth/users.ts';
+import { startTestApp } from '../../../../tests/helpers/app.ts';
+import { createClient } from '../../../../tests/helpers/client.ts';
+import { defaultLocale, html, tr } from '../../../../tests/helpers/i18n.ts';
+import { followSignIn } from '../../../../tests/helpers/oauth-flow.ts';
+import { startOidcServer } from '../../../../tests/helpers/oidc-server.ts';
+import { users } from '../../../core/auth/users.ts';
 
 const appOrigin = 'http://app.test';
 

@@ -1,16 +1,12 @@
 // The worker process (`npm run worker`): runs queued jobs and the schedules, serves /health and
 // /metrics on WORKER_PORT, and on SIGTERM stops taking jobs and finishes or returns the active
-// ones. Part of the jobs feature (src/features/jobs/feature.json lists this file).
-import {
-  ConfigError,
-  databaseName,
-  exitWithConfigError,
-  loadConfigOrExit,
-} from './core/config/config.ts';
-import { connectDatabase } from './core/data/db.ts';
-import { createLogger } from './core/observability/logger.ts';
-import { features } from './features/index.ts';
-import { startWorker } from './features/jobs/worker.ts';
+// ones. Part of the jobs feature: it leaves with it.
+import { loadConfigOrExit } from '../../config.ts';
+import { ConfigError, databaseName, exitWithConfigError } from '../../core/config/config.ts';
+import { connectDatabase } from '../../core/data/db.ts';
+import { createLogger } from '../../core/observability/logger.ts';
+import { features } from '../index.ts';
+import { startWorker } from './worker.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config);

@@ -1,7 +1,28 @@
 import { z } from 'zod';
-import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
-import type { OAuthProfile, OAuthProvider } from '../../core/auth/oauth.ts';
-import type { Config } from '../../core/config/config.ts';
+import type { Config, Settings, SettingsOf } from '../../../core/config/config.ts';
+import { defineOAuthFeature } from '../index.ts';
+import type { OAuthProfile, OAuthProvider } from '../provider.ts';
+
+// Its settings exist while the provider does.
+export const githubSettings = {
+  GITHUB_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('Client id of a GitHub OAuth app; with the secret, shows GitHub.'),
+  GITHUB_CLIENT_SECRET: z.string().optional().describe('Client secret of the GitHub OAuth app.'),
+  GITHUB_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://github.com')
+    .describe('GitHub (or GitHub Enterprise) web address, e.g. https://github.example.com.'),
+  GITHUB_API_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('https://api.github.com')
+    .describe('GitHub API address, e.g. https://github.example.com/api/v3 for Enterprise.'),
+} satisfies Settings;
+
+declare module '../../../core/config/config.ts' {
+  interface Config extends SettingsOf<typeof githubSettings> {}
+}
 
 const githubUser = z.object({
   id: z.number(),
@@ -54,4 +75,4 @@ function github(config: Config): OAuthProvider | undefined {
 }
 
 // Sign in with GitHub; shown only when GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are set.
-export const oauthGithub = defineOAuthFeature('oauth-github', github);
+export const oauthGithub = defineOAuthFeature('oauth-github', github, githubSettings);

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { defineOAuthFeature } from '../../src/core/app/oauth-feature.ts';
-import { oauthStates } from '../../src/core/auth/oauth.ts';
-import { sessions } from '../../src/core/auth/sessions.ts';
-import { users } from '../../src/core/auth/users.ts';
-import { accounts } from '../../src/features/accounts/index.ts';
-import { home } from '../../src/features/home/index.ts';
-import { signIn, testSignIn } from '../helpers/accounts.ts';
-import { startTestApp } from '../helpers/app.ts';
-import { type Client, createClient, csrfTokenOf } from '../helpers/client.ts';
-import { request } from '../helpers/http.ts';
-import { defaultLocale, html, tr } from '../helpers/i18n.ts';
-import { followSignIn } from '../helpers/oauth-flow.ts';
-import { startOidcForger } from '../helpers/oidc-forger.ts';
-import { startOidcServer } from '../helpers/oidc-server.ts';
+import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
+import { startTestApp } from '../../../tests/helpers/app.ts';
+import { type Client, createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
+import { request } from '../../../tests/helpers/http.ts';
+import { defaultLocale, html, tr } from '../../../tests/helpers/i18n.ts';
+import { followSignIn } from '../../../tests/helpers/oauth-flow.ts';
+import { startOidcForger } from '../../../tests/helpers/oidc-forger.ts';
+import { startOidcServer } from '../../../tests/helpers/oidc-server.ts';
+import { sessions } from '../../core/auth/sessions.ts';
+import { users } from '../../core/auth/users.ts';
+import { accounts } from '../accounts/index.ts';
+import { home } from '../home/index.ts';
+import { defineOAuthFeature } from './index.ts';
+import { oauthStates } from './states.ts';
 
 const appOrigin = 'http://app.test';
 // The test client sends no Accept-Language, so pages come in the project's default language.
@@ -27,7 +27,7 @@ const linkedAs = (provider: string, name: string) =>
     `data-provider="${provider}"[\\s\\S]*?${RegExp.escape(text('accounts:profile.linked.as', { name }))}`,
   );
 
-// The shared OAuth flow of src/core/auth/oauth.ts, with two providers that exist only here: "test", a
+// The shared OAuth flow of this folder, with two providers that exist only here: "test", a
 // real OIDC server (oidc-provider), and "forge", a hostile one that returns crafted ID tokens.
 describe('OAuth flow and linking rules', () => {
   let oidc: Awaited<ReturnType<typeof startOidcServer>>;

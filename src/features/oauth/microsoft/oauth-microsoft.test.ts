@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
-import { startTestApp } from '../../../tests/helpers/app.ts';
-import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
-import { defaultLocale, html, tr } from '../../../tests/helpers/i18n.ts';
-import { followSignIn } from '../../../tests/helpers/oauth-flow.ts';
-import { startOidcServer } from '../../../tests/helpers/oidc-server.ts';
-import { users } from '../../core/auth/users.ts';
-import { features } from '../index.ts';
+import { signIn, testSignIn } from '../../../../tests/helpers/accounts.ts';
+import { startTestApp } from '../../../../tests/helpers/app.ts';
+import { createClient, csrfTokenOf } from '../../../../tests/helpers/client.ts';
+import { defaultLocale, html, tr } from '../../../../tests/helpers/i18n.ts';
+import { followSignIn } from '../../../../tests/helpers/oauth-flow.ts';
+import { startOidcServer } from '../../../../tests/helpers/oidc-server.ts';
+import { users } from '../../../core/auth/users.ts';
+import { features } from '../../index.ts';
 
 const appOrigin = 'http://app.test';
 

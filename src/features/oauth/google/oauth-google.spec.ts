@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { expect, test } from '../../../tests/e2e/fixtures.ts';
-import { defaultLocale as lang, tr } from '../../../tests/helpers/i18n.ts';
+import { expect, test } from '../../../../tests/e2e/fixtures.ts';
+import { defaultLocale as lang, tr } from '../../../../tests/helpers/i18n.ts';
 
 test.use({
   locale: lang,

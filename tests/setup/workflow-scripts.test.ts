@@ -10,7 +10,7 @@ import { languageLabel } from '../../codemods/languages.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/paths.ts';
-import { startFakeGitHub } from '../helpers/fake-github.ts';
+import { startFakeGitHub, testToken } from '../helpers/fake-github.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 import { type FormValues, issueBody } from './issue-body.ts';
 
@@ -112,7 +112,7 @@ async function runScript(
             GITHUB_EVENT_PATH: eventPath,
             GITHUB_REPOSITORY: 'acme/portal',
             GITHUB_API_URL: api,
-            GITHUB_TOKEN: 'test-token',
+            GITHUB_TOKEN: testToken,
             GITHUB_OUTPUT: outputPath,
             SETUP_DIR: setupDir,
           },

@@ -5,7 +5,7 @@ import { AssetsMissingError } from './core/assets.ts';
 import { collectionsOf } from './core/collections.ts';
 import { ConfigError, databaseName, exitWithConfigError, loadConfigOrExit } from './core/config.ts';
 import { connectDatabase, ensureIndexes } from './core/db.ts';
-import { createLifecycle, shutdown } from './core/lifecycle.ts';
+import { CLOSE_MARGIN_MS, createLifecycle, exitAfter, shutdown } from './core/lifecycle.ts';
 import { createLogger } from './core/logger.ts';
 import { features } from './features/index.ts';
 
@@ -63,6 +63,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
+    exitAfter(config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS, logger);
     logger.info({ signal }, 'shutting down: draining requests');
     const clean = await shutdown({
       server,

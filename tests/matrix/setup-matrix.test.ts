@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { globSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, freemem } from 'node:os';
+import { availableParallelism, freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Answers } from '../../codemods/answers.ts';
@@ -60,12 +60,13 @@ const SKIP = [
   /^tests\/infra\/fresh-clone\.test\.ts$/,
 ];
 
-// Entries run side by side, as many as the machine has cores and memory for (each copy's runs
+// Entries run side by side, as many as the machine has idle cores and memory for (each copy's runs
 // take about 1.5 GB at their peak); MATRIX_CONCURRENCY overrides it. What they share: the
 // node_modules of this checkout (linked), Chromium and the test services.
+const idleCores = availableParallelism() - Math.round(loadavg()[0] ?? 0);
 const concurrency =
   Number(process.env.MATRIX_CONCURRENCY) ||
-  Math.max(1, Math.min(availableParallelism(), Math.floor(freemem() / 1.5e9), entries.length));
+  Math.max(1, Math.min(idleCores, Math.floor(freemem() / 1.5e9), entries.length));
 
 // Each step in its own process group with a deadline: a hung step (and whatever it started, a
 // Playwright web server say) is killed, and the failure names the step.
@@ -76,7 +77,7 @@ async function run(
   {
     signal,
     env = {},
-    timeoutMs = 300_000,
+    timeoutMs = 600_000,
   }: { signal: AbortSignal; env?: Record<string, string>; timeoutMs?: number },
 ) {
   // Without NODE_TEST_CONTEXT, which would make the copy's test runner report to ours and pass.
@@ -103,7 +104,11 @@ async function run(
   const [code] = await once(child, 'close');
   deadline.removeEventListener('abort', killGroup);
   killGroup();
-  const what = deadline.aborted ? `was stopped after its deadline (${timeoutMs} ms)` : 'failed';
+  const what = signal.aborted
+    ? 'was stopped with its test'
+    : deadline.aborted
+      ? `was stopped at its deadline (${timeoutMs} ms)`
+      : 'failed';
   assert.equal(code, 0, `${command} ${args.join(' ')} ${what} in ${dir}:\n${output.slice(-6_000)}`);
 }
 
@@ -126,7 +131,7 @@ describe('setup matrix', {
   concurrency,
 }, () => {
   for (const { name, answers } of entries) {
-    test(name, { timeout: 900_000 }, async (t) => {
+    test(name, { timeout: 1_800_000 }, async (t) => {
       const removed = features.filter((f) => !answers.features.includes(f.name));
       const dir = copyProject({
         without: removed.flatMap((f) => [...f.dependencies, ...f.devDependencies]),
@@ -149,7 +154,8 @@ describe('setup matrix', {
         )
           .filter((file) => !SKIP.some((skip) => skip.test(file)))
           .sort();
-        await step(process.execPath, ['--test', '--test-reporter=dot', ...tests]);
+        // spec: its closing summary (the tail kept on failure) names the failed tests.
+        await step(process.execPath, ['--test', '--test-reporter=spec', ...tests]);
         await step(bin('playwright'), ['test', '--reporter=dot'], {
           E2E_PORT: String(await freePorts()),
         });

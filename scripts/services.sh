@@ -31,6 +31,7 @@ apt_install() {
   local missing=()
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "no apt-get here: install ${missing[*]} with your package manager"
   [ "$(id -u)" -eq 0 ] || die "install ${missing[*]} with your package manager (needs root here)"
   log "apt-get install ${missing[*]}"
   apt-get update -qq

@@ -12,6 +12,62 @@ const argv = process.argv.slice(2);
 const all = argv.includes('--all');
 const only = argv.filter((arg) => !arg.startsWith('-'));
 
+const results = join(rootDir, 'test-results');
+mkdirSync(results, { recursive: true });
+const bin = (name: string) => join(rootDir, 'node_modules', '.bin', name);
+
+type Step = { id: string; name: string; command: string; args: string[] };
+const node = process.execPath;
+const nodeTest = (report: string, files: string[]) => [
+  '--test',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=junit',
+  `--test-reporter-destination=${join(results, report)}`,
+  ...files,
+];
+// Slow suites that node:test runs: in `slow` below, not in the everyday run.
+const matrix = 'tests/matrix/setup-matrix.test.ts';
+const freshClone = 'tests/infra/fresh-clone.test.ts';
+const testFiles = globSync(['tests/**/*.test.ts', 'src/**/*.test.ts', 'codemods/**/*.test.ts'], {
+  cwd: rootDir,
+})
+  .filter((file) => file !== matrix && file !== freshClone)
+  .sort();
+// One test file as a step, or none where the file is gone (node --test without files runs all).
+const suite = (id: string, name: string, file: string): Step[] =>
+  existsSync(join(rootDir, file))
+    ? [{ id, name, command: node, args: nodeTest(`${id}.xml`, [file]) }]
+    : [];
+
+const everyday: Step[] = [
+  { id: 'assets', name: 'build assets', command: node, args: ['scripts/build-assets.ts'] },
+  { id: 'lint', name: 'lint + format', command: bin('biome'), args: ['check', '.'] },
+  { id: 'types', name: 'type-check', command: bin('tsc'), args: ['--noEmit'] },
+  {
+    id: 'unit',
+    name: 'unit, integration, infra',
+    command: node,
+    args: nodeTest('node.xml', testFiles),
+  },
+  { id: 'e2e', name: 'browser (Playwright)', command: bin('playwright'), args: ['test'] },
+];
+// The slow suites: `npm run test:all` and CI only.
+const slow: Step[] = [
+  ...suite('fresh', 'fresh clone on an older Node', freshClone),
+  ...suite('matrix', 'setup matrix', matrix),
+  // The Docker end-to-end suites join here, each as its own npm script:
+  // { id: 'docker', name: 'Docker end to end', command: 'npm', args: ['run', 'test:docker'] },
+];
+const known = [...everyday, ...slow];
+const unknown = only.filter((id) => !known.some((step) => step.id === id));
+if (unknown.length > 0) {
+  console.error(`unknown step ${unknown.join(', ')}: use ${known.map((s) => s.id).join(', ')}`);
+  process.exit(2);
+}
+const steps =
+  only.length > 0 ? known.filter((step) => only.includes(step.id)) : all ? known : everyday;
+
 // Without MONGODB_URL, start the local test services (scripts/services.sh installs what is missing,
 // cached under ~/.cache/groundwork) and take the settings it prints.
 if (!process.env.MONGODB_URL) {
@@ -40,70 +96,6 @@ if (!process.env.MONGODB_URL) {
       process.env[name] = value.replace('$PATH', process.env.PATH ?? '');
   }
 }
-
-const results = join(rootDir, 'test-results');
-mkdirSync(results, { recursive: true });
-function bin(name: string) {
-  return join(rootDir, 'node_modules', '.bin', name);
-}
-
-type Step = { id: string; name: string; command: string; args: string[] };
-const node = process.execPath;
-const nodeTest = (report: string, files: string[]) => [
-  '--test',
-  '--test-reporter=spec',
-  '--test-reporter-destination=stdout',
-  '--test-reporter=junit',
-  `--test-reporter-destination=${join(results, report)}`,
-  ...files,
-];
-// Slow suites that node:test runs: in `slow` below, not in the everyday run.
-const matrix = 'tests/matrix/setup-matrix.test.ts';
-const freshClone = 'tests/infra/fresh-clone.test.ts';
-const present = (...files: string[]) => files.filter((file) => existsSync(join(rootDir, file)));
-const testFiles = globSync(['tests/**/*.test.ts', 'src/**/*.test.ts', 'codemods/**/*.test.ts'], {
-  cwd: rootDir,
-})
-  .filter((file) => file !== matrix && file !== freshClone)
-  .sort();
-
-const everyday: Step[] = [
-  { id: 'assets', name: 'build assets', command: node, args: ['scripts/build-assets.ts'] },
-  { id: 'lint', name: 'lint + format', command: bin('biome'), args: ['check', '.'] },
-  { id: 'types', name: 'type-check', command: bin('tsc'), args: ['--noEmit'] },
-  {
-    id: 'unit',
-    name: 'unit, integration, infra',
-    command: node,
-    args: nodeTest('node.xml', testFiles),
-  },
-  { id: 'e2e', name: 'browser (Playwright)', command: bin('playwright'), args: ['test'] },
-];
-// The slow suites: `npm run test:all` and CI only.
-const slow: Step[] = [
-  {
-    id: 'fresh',
-    name: 'fresh clone on an older Node',
-    command: node,
-    args: nodeTest('fresh.xml', present(freshClone)),
-  },
-  {
-    id: 'matrix',
-    name: 'setup matrix',
-    command: node,
-    args: nodeTest('matrix.xml', present(matrix)),
-  },
-  // The Docker end-to-end suites join here, each as its own npm script:
-  // { id: 'docker', name: 'Docker end to end', command: 'npm', args: ['run', 'test:docker'] },
-];
-const known = [...everyday, ...slow];
-const unknown = only.filter((id) => !known.some((step) => step.id === id));
-if (unknown.length > 0) {
-  console.error(`unknown step ${unknown.join(', ')}: use ${known.map((s) => s.id).join(', ')}`);
-  process.exit(2);
-}
-const steps =
-  only.length > 0 ? known.filter((step) => only.includes(step.id)) : all ? known : everyday;
 
 function run(command: string, args: string[]) {
   return new Promise<number>((resolve) => {

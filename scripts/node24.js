@@ -4,46 +4,37 @@
 //
 //   node scripts/node24.js scripts/dev.ts          node scripts/node24.js --test a.test.ts
 //
-// On Node 24 or later it runs the script in this process (no second process, signals as usual).
 // On an older Node it re-runs the arguments under the Node 24 that scripts/services.sh also uses,
 // installed once from the npm registry's `node` package into $GROUNDWORK_CACHE (default
 // ~/.cache/groundwork), with that Node first on the PATH for everything the command starts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { constants, homedir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { delimiter, dirname, join } from 'node:path';
 
 const NEEDED = 24;
 const args = process.argv.slice(2);
 const major = Number(process.versions.node.split('.')[0]);
 
-if (major >= NEEDED) {
-  if (args.length > 0 && !args[0].startsWith('-')) {
-    // What `node script.ts a b` would see: argv[1] is the script.
-    process.argv.splice(1, 2, resolve(args[0]));
-    await import(pathToFileURL(resolve(args[0])).href);
-  } else {
-    exitLike(spawnSync(process.execPath, args, { stdio: 'inherit' }));
-  }
-} else {
-  const node = cachedNode() ?? installNode();
-  const bin = dirname(node);
+// On Node 24 or later, the same Node; otherwise the cached one, installed on first use.
+const node = major >= NEEDED ? process.execPath : (cachedNode() ?? installNode());
+if (node !== process.execPath) {
   console.error(
     `[node] Node ${process.version} found: running on Node ${NEEDED} from ${cacheDir()}`,
   );
-  const child = spawn(node, args, {
-    stdio: 'inherit',
-    env: { ...process.env, PATH: [bin, process.env.PATH].filter(Boolean).join(delimiter) },
-  });
-  // Ctrl-C reaches the child through the terminal's process group; a SIGTERM sent to this
-  // process alone is passed on. Either way this process ends when the child does, with its code.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
-  }
-  child.on('exit', (code, signal) => exitLike({ status: code, signal }));
-  child.on('error', (error) => fail(`cannot run ${node}: ${error.message}`));
 }
+// A child process even on Node 24: the script must be the main module (import.meta.main).
+const child = spawn(node, args, {
+  stdio: 'inherit',
+  env: { ...process.env, PATH: [dirname(node), process.env.PATH].filter(Boolean).join(delimiter) },
+});
+// Ctrl-C reaches the child through the terminal's process group; a signal sent to this process
+// alone is passed on. Either way this process ends when the child does, with its status.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => exitLike({ status: code, signal }));
+child.on('error', (error) => fail(`cannot run ${node}: ${error.message}`));
 
 function cacheDir() {
   return join(

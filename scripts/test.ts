@@ -5,6 +5,7 @@
 // shows everything that is wrong. Arguments name the steps to run (`unit`, `e2e`, `matrix`...).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rootDir } from '../src/core/paths.ts';
 
@@ -18,8 +19,12 @@ const bin = (name: string) => join(rootDir, 'node_modules', '.bin', name);
 
 type Step = { id: string; name: string; command: string; args: string[] };
 const node = process.execPath;
+// Test files run side by side: most of their time is spent waiting (for servers, Redis, the
+// database), so one more than the cores keeps the machine busy. Each uses its own database, queue
+// names, ports and copies of the project.
 const nodeTest = (report: string, files: string[]) => [
   '--test',
+  `--test-concurrency=${availableParallelism() + 1}`,
   '--test-reporter=spec',
   '--test-reporter-destination=stdout',
   '--test-reporter=junit',

@@ -2,20 +2,25 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { chromium } from '@playwright/test';
-import { rootDir } from '../../src/core/paths.ts';
 import { project } from '../../src/project.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { captureOutput, freePort } from '../helpers/processes.ts';
+import { copyProject } from '../helpers/project-copy.ts';
+
+// A copy of the project: dev rebuilds public/build and watches the files, which must not disturb
+// the tests that run beside this one in the checkout.
+const copy = copyProject();
+after(() => rmSync(copy, { recursive: true, force: true }));
 
 function startDev(env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, ['scripts/dev.ts'], {
-    cwd: rootDir,
+    cwd: copy,
     env: { ...process.env, LOG_LEVEL: 'info', WORKER_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -117,7 +122,7 @@ describe('npm run dev', { timeout: 180_000 }, () => {
     assert.match(output, /database {2}mongodb:\/\/.+\/test_dev, from MONGODB_URL/);
     assert.match(output, new RegExp(`email {5}kept in the outbox at http://localhost:${port}/`));
     // The job queue is a feature: without it there is no worker and no jobs line.
-    if (existsSync(join(rootDir, 'src/worker.ts'))) assert.match(output, /jobs {6}queued in Redis/);
+    if (existsSync(join(copy, 'src/worker.ts'))) assert.match(output, /jobs {6}queued in Redis/);
     else assert.doesNotMatch(output, /jobs {6}/);
 
     const home = await request(`${baseUrl}/`);
@@ -137,7 +142,7 @@ describe('npm run dev', { timeout: 180_000 }, () => {
       await page.waitForSelector(`html[data-live-reload-server="${first}"]`, { state: 'attached' });
       const reloaded = page.waitForEvent('load', { timeout: 60_000 });
       const now = new Date();
-      utimesSync(join(rootDir, 'locales', project.defaultLocale, 'common.json'), now, now);
+      utimesSync(join(copy, 'locales', project.defaultLocale, 'common.json'), now, now);
       await reloaded;
       assert.notEqual(await serverId(baseUrl), first, 'a new server answers');
     } finally {

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import packageJson from '../package.json' with { type: 'json' };
-import { loadConfig } from '../src/core/config.ts';
-import { connectDatabase } from '../src/core/db.ts';
-import { createLogger } from '../src/core/logger.ts';
-import { startSession } from '../src/core/sessions.ts';
-import { signInByEmail } from '../src/core/users.ts';
+import { startSession } from '../src/core/auth/sessions.ts';
+import { signInByEmail } from '../src/core/auth/users.ts';
+import { loadConfig } from '../src/core/config/config.ts';
+import { connectDatabase } from '../src/core/data/db.ts';
+import { createLogger } from '../src/core/observability/logger.ts';
 import { productionEmail } from '../tests/helpers/production-env.ts';
 
 const root = join(import.meta.dirname, '..');

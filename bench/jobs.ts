@@ -5,12 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { appJobs } from '../src/core/app-jobs.ts';
-import { databaseName, loadConfig } from '../src/core/config.ts';
-import { connectDatabase } from '../src/core/db.ts';
-import { defineFeature } from '../src/core/feature.ts';
-import { defineJob } from '../src/core/jobs.ts';
-import { createLogger } from '../src/core/logger.ts';
+import { appJobs } from '../src/core/app/app-jobs.ts';
+import { defineFeature } from '../src/core/app/feature.ts';
+import { databaseName, loadConfig } from '../src/core/config/config.ts';
+import { connectDatabase } from '../src/core/data/db.ts';
+import { defineJob } from '../src/core/jobs/jobs.ts';
+import { createLogger } from '../src/core/observability/logger.ts';
 import { features } from '../src/features/index.ts';
 import { BullJobQueue, openQueue } from '../src/features/jobs/queue.ts';
 import { startWorker } from '../src/features/jobs/worker.ts';

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { removableFeatures } from '../codemods/features.ts';
 import { setUp } from '../codemods/setup.ts';
 import { Tree } from '../codemods/tree.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 import { copyProject } from '../tests/helpers/project-copy.ts';
 import { baseAnswers, renderOptions } from '../tests/setup/answers.ts';
 

@@ -106,9 +106,9 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: FeatureMa
     tree.write(file, doc.toString());
   }
 
-  // src/core/config.ts: the feature's keys in the configuration schema.
+  // src/core/config/config.ts: the feature's keys in the configuration schema.
   if (manifest.configKeys.length > 0) {
-    const config = sourceFile('src/core/config.ts');
+    const config = sourceFile('src/core/config/config.ts');
     const schema = config
       .getVariableDeclarationOrThrow('configSchema')
       .getFirstDescendantByKindOrThrow(

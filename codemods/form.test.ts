@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 import { type FormValues, issueBody } from '../tests/setup/issue-body.ts';
 import { removableFeatures } from './features.ts';
 import { parseSetupIssue, renderSetupForm, SETUP_FORM_PATH } from './form.ts';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 import { copyProject } from '../tests/helpers/project-copy.ts';
 import { baseAnswers, renderOptions } from '../tests/setup/answers.ts';
 import type { Answers } from './answers.ts';
@@ -209,7 +209,7 @@ describe('removing a feature', () => {
     );
     write(
       'src/features/widgets/index.ts',
-      "import { defineFeature } from '../../core/feature.ts';\nexport const widgets = defineFeature({ name: 'widgets' });\n",
+      "import { defineFeature } from '../../core/app/feature.ts';\nexport const widgets = defineFeature({ name: 'widgets' });\n",
     );
     write(
       'src/widgets-worker.ts',
@@ -263,8 +263,8 @@ describe('removing a feature', () => {
     assert.equal(pkg.scripts.widgets, undefined);
     assert.doesNotMatch(read(dir, 'compose.yml'), /widget-worker/);
     assert.match(read(dir, 'compose.yml'), /^ {2}mongo:$/m, 'other services stay');
-    assert.doesNotMatch(read(dir, 'src/core/config.ts'), /SHUTDOWN_DELAY_MS/);
-    assert.match(read(dir, 'src/core/config.ts'), /SHUTDOWN_TIMEOUT_MS/);
+    assert.doesNotMatch(read(dir, 'src/core/config/config.ts'), /SHUTDOWN_DELAY_MS/);
+    assert.match(read(dir, 'src/core/config/config.ts'), /SHUTDOWN_TIMEOUT_MS/);
     assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets|\n\n\n/);
   });
 

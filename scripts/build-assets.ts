@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { Manifest } from '../src/core/assets.ts';
-import { buildDir, rootDir } from '../src/core/paths.ts';
+import { buildDir, rootDir } from '../src/core/config/paths.ts';
+import type { Manifest } from '../src/core/views/assets.ts';
 import { buildViews } from './build-views.ts';
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pug from 'pug';
-import { featuresDir, viewsDir } from '../src/core/paths.ts';
+import { featuresDir, viewsDir } from '../src/core/config/paths.ts';
 
 function templateFiles() {
   const roots = [{ dir: viewsDir, prefix: '' }];

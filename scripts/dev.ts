@@ -8,8 +8,8 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, loadConfig } from '../src/core/config.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { ConfigError, loadConfig } from '../src/core/config/config.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 import { project } from '../src/project.ts';
 import { buildAssets, watchAssets } from './build-assets.ts';
 

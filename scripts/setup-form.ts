@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { removableFeatures } from '../codemods/features.ts';
 import { renderSetupForm, SETUP_FORM_PATH } from '../codemods/form.ts';
 import { Tree } from '../codemods/tree.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const form = renderSetupForm(removableFeatures(new Tree(rootDir)));
 const path = join(rootDir, SETUP_FORM_PATH);

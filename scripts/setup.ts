@@ -18,7 +18,7 @@ import { fieldNames } from '../codemods/form.ts';
 import { type LanguageCode, languageCodes, languageLabel } from '../codemods/languages.ts';
 import { AlreadyConfiguredError, headCommit, isConfigured, setUp } from '../codemods/setup.ts';
 import { Tree } from '../codemods/tree.ts';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const HELP = `Usage: npm run setup -- [options]
 

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { rootDir } from '../src/core/paths.ts';
+import { rootDir } from '../src/core/config/paths.ts';
 
 const argv = process.argv.slice(2);
 const all = argv.includes('--all');

@@ -1,30 +1,34 @@
-import './core/context.ts';
+import './core/app/context.ts';
 import Router from '@koa/router';
 import Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
-import { createJobQueue } from './core/app-jobs.ts';
-import { loadAssets } from './core/assets.ts';
-import { parseBodies } from './core/body.ts';
-import { collectionsOf } from './core/collections.ts';
-import { compressResponses } from './core/compress.ts';
-import type { Config } from './core/config.ts';
-import { csrfProtection, csrfToken } from './core/csrf.ts';
-import { type Database, scheduleSweeps } from './core/db.ts';
-import { debugRoutes } from './core/debug.ts';
-import { outboxRoutes } from './core/email.ts';
-import { errorPages } from './core/errors.ts';
-import type { Feature } from './core/feature.ts';
-import { healthRoutes } from './core/health.ts';
-import { createI18n, createTranslators, detectLanguage } from './core/i18n.ts';
-import { closeConnectionsWhenDraining, createLifecycle, type Lifecycle } from './core/lifecycle.ts';
-import type { Logger } from './core/logger.ts';
-import { createMetrics } from './core/metrics.ts';
-import { limitPerIp } from './core/rate-limit.ts';
-import { installRender } from './core/render.ts';
-import { requestLog } from './core/request-log.ts';
-import { securityHeaders } from './core/security.ts';
-import { createServices, withJobs } from './core/services.ts';
-import { loadViews } from './core/views.ts';
+import { createJobQueue } from './core/app/app-jobs.ts';
+import { collectionsOf } from './core/app/collections.ts';
+import type { Feature } from './core/app/feature.ts';
+import { createServices, withJobs } from './core/app/services.ts';
+import { csrfProtection, csrfToken } from './core/auth/csrf.ts';
+import { limitPerIp } from './core/auth/rate-limit.ts';
+import type { Config } from './core/config/config.ts';
+import { type Database, scheduleSweeps } from './core/data/db.ts';
+import { outboxRoutes } from './core/email/email.ts';
+import { parseBodies } from './core/http/body.ts';
+import { compressResponses } from './core/http/compress.ts';
+import { errorPages } from './core/http/errors.ts';
+import { requestLog } from './core/http/request-log.ts';
+import { securityHeaders } from './core/http/security.ts';
+import { createI18n, createTranslators, detectLanguage } from './core/i18n/i18n.ts';
+import { debugRoutes } from './core/observability/debug.ts';
+import { healthRoutes } from './core/observability/health.ts';
+import {
+  closeConnectionsWhenDraining,
+  createLifecycle,
+  type Lifecycle,
+} from './core/observability/lifecycle.ts';
+import type { Logger } from './core/observability/logger.ts';
+import { createMetrics } from './core/observability/metrics.ts';
+import { loadAssets } from './core/views/assets.ts';
+import { installRender } from './core/views/render.ts';
+import { loadViews } from './core/views/views.ts';
 import { features as enabledFeatures } from './features/index.ts';
 import { project } from './project.ts';
 

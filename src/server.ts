@@ -1,12 +1,22 @@
 // The web process: load config, connect to MongoDB, ensure indexes, serve, and shut down cleanly.
 import { createServer } from 'node:http';
 import { createApp } from './app.ts';
-import { AssetsMissingError } from './core/assets.ts';
-import { collectionsOf } from './core/collections.ts';
-import { ConfigError, databaseName, exitWithConfigError, loadConfigOrExit } from './core/config.ts';
-import { connectDatabase, ensureIndexes } from './core/db.ts';
-import { CLOSE_MARGIN_MS, createLifecycle, exitAfter, shutdown } from './core/lifecycle.ts';
-import { createLogger } from './core/logger.ts';
+import { collectionsOf } from './core/app/collections.ts';
+import {
+  ConfigError,
+  databaseName,
+  exitWithConfigError,
+  loadConfigOrExit,
+} from './core/config/config.ts';
+import { connectDatabase, ensureIndexes } from './core/data/db.ts';
+import {
+  CLOSE_MARGIN_MS,
+  createLifecycle,
+  exitAfter,
+  shutdown,
+} from './core/observability/lifecycle.ts';
+import { createLogger } from './core/observability/logger.ts';
+import { AssetsMissingError } from './core/views/assets.ts';
 import { features } from './features/index.ts';
 
 const config = loadConfigOrExit();

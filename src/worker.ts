@@ -2,10 +2,15 @@
 // /metrics on WORKER_PORT, and on SIGTERM stops taking jobs and finishes or returns the active
 // ones. Part of the jobs feature (src/features/jobs/feature.json lists this file).
 import { createServer } from 'node:http';
-import { ConfigError, databaseName, exitWithConfigError, loadConfigOrExit } from './core/config.ts';
-import { connectDatabase } from './core/db.ts';
-import { CLOSE_MARGIN_MS, exitAfter } from './core/lifecycle.ts';
-import { createLogger } from './core/logger.ts';
+import {
+  ConfigError,
+  databaseName,
+  exitWithConfigError,
+  loadConfigOrExit,
+} from './core/config/config.ts';
+import { connectDatabase } from './core/data/db.ts';
+import { CLOSE_MARGIN_MS, exitAfter } from './core/observability/lifecycle.ts';
+import { createLogger } from './core/observability/logger.ts';
 import { features } from './features/index.ts';
 import { startWorker } from './features/jobs/worker.ts';
 

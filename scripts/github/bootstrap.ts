@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { slugify, titleFromSlug } from '../../codemods/answers.ts';
 import { fieldIds, SETUP_LABEL } from '../../codemods/form.ts';
 import { isConfigured } from '../../codemods/setup.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { api, hasStatus, info, markers, readEvent, repository } from './github.ts';
 
 const event = readEvent(

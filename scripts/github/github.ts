@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { z } from 'zod';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 
 export function readEvent<T extends z.ZodType>(schema: T): z.infer<T> {
   const path = process.env.GITHUB_EVENT_PATH;

@@ -8,7 +8,7 @@ import { removableFeatures } from '../../codemods/features.ts';
 import { fieldNames, parseSetupIssue, SETUP_FORM_PATH, SETUP_LABEL } from '../../codemods/form.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import {
   api,
   hasStatus,

@@ -9,7 +9,7 @@ import { removableFeatures } from '../../codemods/features.ts';
 import { setUp } from '../../codemods/setup.ts';
 import { TEMPLATE_WORKFLOWS } from '../../codemods/state.ts';
 import { Tree } from '../../codemods/tree.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { type Api, api, info, repository, setupDir, warning } from './github.ts';
 
 const dir = setupDir();

@@ -1,4 +1,4 @@
-import type { Feature } from '../core/feature.ts';
+import type { Feature } from '../core/app/feature.ts';
 import { accounts } from './accounts/index.ts';
 import { home } from './home/index.ts';
 import { jobs } from './jobs/index.ts';

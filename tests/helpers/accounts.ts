@@ -1,5 +1,5 @@
-import { defineFeature } from '../../src/core/feature.ts';
-import { signInByEmail } from '../../src/core/users.ts';
+import { defineFeature } from '../../src/core/app/feature.ts';
+import { signInByEmail } from '../../src/core/auth/users.ts';
 import type { Client } from './client.ts';
 
 // Signs a test browser in without any sign-in feature: a route that exists only in tests, and

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
-import { collectionsOf } from '../../src/core/collections.ts';
-import { loadConfig } from '../../src/core/config.ts';
-import { connectDatabase, ensureIndexes } from '../../src/core/db.ts';
-import type { Feature } from '../../src/core/feature.ts';
-import { closeAll, createLifecycle } from '../../src/core/lifecycle.ts';
-import { createLogger } from '../../src/core/logger.ts';
+import { collectionsOf } from '../../src/core/app/collections.ts';
+import type { Feature } from '../../src/core/app/feature.ts';
+import { loadConfig } from '../../src/core/config/config.ts';
+import { connectDatabase, ensureIndexes } from '../../src/core/data/db.ts';
+import { closeAll, createLifecycle } from '../../src/core/observability/lifecycle.ts';
+import { createLogger } from '../../src/core/observability/logger.ts';
 import { features as enabledFeatures } from '../../src/features/index.ts';
 import { requireEnv, withDatabase } from './env.ts';
 

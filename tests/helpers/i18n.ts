@@ -1,4 +1,4 @@
-import { createI18n } from '../../src/core/i18n.ts';
+import { createI18n } from '../../src/core/i18n/i18n.ts';
 import { type Locale, project } from '../../src/project.ts';
 
 // Expected texts come from the locale files and src/project.ts, never from literals, so the

@@ -1,5 +1,5 @@
-import type { Database } from '../../src/core/db.ts';
-import { outbox } from '../../src/core/email.ts';
+import type { Database } from '../../src/core/data/db.ts';
+import { outbox } from '../../src/core/email/email.ts';
 
 // The newest email the app stored for `to`, with the sign-in link and code it carries.
 export async function latestEmail(db: Database, to: string) {

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tree } from '../../codemods/tree.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 
 /**
  * Copies the project's files (what git tracks or would track) into a new temporary folder, with

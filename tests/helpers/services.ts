@@ -1,4 +1,4 @@
-import { type AppServices, defineFeature } from '../../src/core/feature.ts';
+import { type AppServices, defineFeature } from '../../src/core/app/feature.ts';
 
 // A feature that only hands the app's services to the test (to call email.send, say).
 export function captureServices() {

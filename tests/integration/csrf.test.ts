@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { users } from '../../src/core/users.ts';
+import { users } from '../../src/core/auth/users.ts';
 import { features } from '../../src/features/index.ts';
 import { signIn, testSignIn } from '../helpers/accounts.ts';
 import { startTestApp } from '../helpers/app.ts';

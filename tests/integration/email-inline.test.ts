@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { outbox, sendEmail } from '../../src/core/email.ts';
+import { outbox, sendEmail } from '../../src/core/email/email.ts';
 import { features } from '../../src/features/index.ts';
 import { project } from '../../src/project.ts';
 import { startTestApp } from '../helpers/app.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { outbox } from '../../src/core/email.ts';
+import { outbox } from '../../src/core/email/email.ts';
 import { features } from '../../src/features/index.ts';
 import { project } from '../../src/project.ts';
 import { startTestApp } from '../helpers/app.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { defineCollection, ensureIndexes } from '../../src/core/db.ts';
-import { defineFeature } from '../../src/core/feature.ts';
+import { defineFeature } from '../../src/core/app/feature.ts';
+import { defineCollection, ensureIndexes } from '../../src/core/data/db.ts';
 import { features } from '../../src/features/index.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { request } from '../helpers/http.ts';

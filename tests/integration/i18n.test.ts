@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createI18n } from '../../src/core/i18n.ts';
+import { createI18n } from '../../src/core/i18n/i18n.ts';
 import { type Locale, project } from '../../src/project.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { request } from '../helpers/http.ts';

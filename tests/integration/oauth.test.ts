@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { defineOAuthFeature, oauthStates } from '../../src/core/oauth.ts';
-import { sessions } from '../../src/core/sessions.ts';
-import { users } from '../../src/core/users.ts';
+import { defineOAuthFeature } from '../../src/core/app/oauth-feature.ts';
+import { oauthStates } from '../../src/core/auth/oauth.ts';
+import { sessions } from '../../src/core/auth/sessions.ts';
+import { users } from '../../src/core/auth/users.ts';
 import { accounts } from '../../src/features/accounts/index.ts';
 import { home } from '../../src/features/home/index.ts';
 import { signIn, testSignIn } from '../helpers/accounts.ts';
@@ -26,7 +27,7 @@ const linkedAs = (provider: string, name: string) =>
     `data-provider="${provider}"[\\s\\S]*?${RegExp.escape(text('accounts:profile.linked.as', { name }))}`,
   );
 
-// The shared OAuth flow of src/core/oauth.ts, with two providers that exist only here: "test", a
+// The shared OAuth flow of src/core/auth/oauth.ts, with two providers that exist only here: "test", a
 // real OIDC server (oidc-provider), and "forge", a hostile one that returns crafted ID tokens.
 describe('OAuth flow and linking rules', () => {
   let oidc: Awaited<ReturnType<typeof startOidcServer>>;

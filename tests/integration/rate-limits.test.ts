@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createRateLimits, rateLimitCounters } from '../../src/core/rate-limit.ts';
+import { createRateLimits, rateLimitCounters } from '../../src/core/auth/rate-limit.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { createClient } from '../helpers/client.ts';
 import { requireEnv } from '../helpers/env.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { CLOSE_MARGIN_MS } from '../../src/core/lifecycle.ts';
+import { CLOSE_MARGIN_MS } from '../../src/core/observability/lifecycle.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { startServerProcess } from '../helpers/server-process.ts';

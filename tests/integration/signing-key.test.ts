@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { connectDatabase, type Database } from '../../src/core/db.ts';
-import { createSigningKey, signingKeys } from '../../src/core/signing-key.ts';
+import { createSigningKey, signingKeys } from '../../src/core/auth/signing-key.ts';
+import { connectDatabase, type Database } from '../../src/core/data/db.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 

@@ -10,7 +10,7 @@ import type { Answers } from '../../codemods/answers.ts';
 import { removableFeatures } from '../../codemods/features.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 import { baseAnswers } from '../setup/answers.ts';
 

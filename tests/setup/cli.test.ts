@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { isConfigured } from '../../codemods/setup.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 
 const exec = promisify(execFile);

@@ -9,7 +9,7 @@ import { SETUP_FORM_PATH } from '../../codemods/form.ts';
 import { languageLabel } from '../../codemods/languages.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { startFakeGitHub, testToken } from '../helpers/fake-github.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 import { type FormValues, issueBody } from './issue-body.ts';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import Koa from 'koa';
-import { compressResponses } from '../../src/core/compress.ts';
+import { compressResponses } from '../../src/core/http/compress.ts';
 import { request } from '../helpers/http.ts';
 
 describe('compressResponses', () => {

@@ -9,7 +9,7 @@ import {
   loadConfig,
   mask,
   maskedConfig,
-} from '../../src/core/config.ts';
+} from '../../src/core/config/config.ts';
 import { project } from '../../src/project.ts';
 
 function folder(files: Record<string, string>) {

@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createI18n, createTranslators } from '../../src/core/i18n.ts';
-import { localesDir } from '../../src/core/paths.ts';
+import { localesDir } from '../../src/core/config/paths.ts';
+import { createI18n, createTranslators } from '../../src/core/i18n/i18n.ts';
 import { defaultLocale, needsTwoLanguages, otherLocale, tr } from '../helpers/i18n.ts';
 
 // Locale files with one text missing from the other language: what a half-done translation is.

@@ -7,7 +7,7 @@ import {
   JobPayloadError,
   nextRun,
   storedPayload,
-} from '../../src/core/jobs.ts';
+} from '../../src/core/jobs/jobs.ts';
 
 const job = (name: string, extra: Partial<Parameters<typeof defineJob>[0]> = {}) =>
   defineJob({ name, payload: z.object({ n: z.number() }), handler() {}, ...extra });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { rootDir } from '../../src/core/paths.ts';
+import { rootDir } from '../../src/core/config/paths.ts';
 
 // On Node 24 (this test's Node) the launcher runs the script as `node` would: the main module,
 // with its arguments, and its exit status comes back. tests/infra/fresh-clone.test.ts covers an

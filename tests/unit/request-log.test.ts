@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import Router from '@koa/router';
 import Koa from 'koa';
 import pino from 'pino';
-import { requestLog } from '../../src/core/request-log.ts';
+import { requestLog } from '../../src/core/http/request-log.ts';
 
 // The request log of a real Koa app with a route like the magic link's: the token in the path is
 // a password while it lives, so it never reaches the log.

@@ -4,8 +4,8 @@ import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
 import { startTestApp } from '../../../tests/helpers/app.ts';
 import { createClient } from '../../../tests/helpers/client.ts';
 import { defaultLocale, html, otherLocale, tr } from '../../../tests/helpers/i18n.ts';
-import { safeRedirectPath } from '../../core/input.ts';
-import { users } from '../../core/users.ts';
+import { users } from '../../core/auth/users.ts';
+import { safeRedirectPath } from '../../core/http/input.ts';
 import { features } from '../index.ts';
 
 describe('accounts pages', () => {

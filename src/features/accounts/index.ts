@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { defineFeature } from '../../core/feature.ts';
-import { parseInput, safeRedirectPath } from '../../core/input.ts';
-import { requireRole, requireUser } from '../../core/roles.ts';
-import type { SignInMethod } from '../../core/sign-in.ts';
-import { DISPLAY_NAME_MAX, type User, users } from '../../core/users.ts';
+import { defineFeature } from '../../core/app/feature.ts';
+import { requireRole, requireUser } from '../../core/auth/roles.ts';
+import type { SignInMethod } from '../../core/auth/sign-in.ts';
+import { DISPLAY_NAME_MAX, type User, users } from '../../core/auth/users.ts';
+import { parseInput, safeRedirectPath } from '../../core/http/input.ts';
 
 const profileForm = z.object({
   displayName: z

@@ -1,5 +1,5 @@
 import packageJson from '../../../package.json' with { type: 'json' };
-import { defineFeature } from '../../core/feature.ts';
+import { defineFeature } from '../../core/app/feature.ts';
 
 // The landing page: what this project is, where to go next, and one HTMX interaction (a status
 // panel that swaps in a server-rendered partial) as a working example of the pattern.

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type Bull from 'bull';
 import type { Middleware } from 'koa';
-import { requireRole } from '../../core/roles.ts';
+import { requireRole } from '../../core/auth/roles.ts';
 import { project } from '../../project.ts';
 
 export const DASHBOARD_PATH = '/admin/jobs';

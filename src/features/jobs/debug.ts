@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { AppServices } from '../../core/feature.ts';
+import type { AppServices } from '../../core/app/feature.ts';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { BullJobQueue } from './queue.ts';
 import { sampleJob } from './sample-job.ts';

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../core/config.ts';
-import { defineFeature } from '../../core/feature.ts';
+import { defineFeature } from '../../core/app/feature.ts';
+import { ConfigError } from '../../core/config/config.ts';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard.ts';
 import { debugJobRoutes } from './debug.ts';
 import { queueDepthMetric } from './metrics.ts';
@@ -8,7 +8,7 @@ import { sampleJob } from './sample-job.ts';
 
 // Background jobs on Bull and Redis: services.jobs queues them, `npm run worker` (src/worker.ts)
 // runs them, /admin/jobs shows them. Without REDIS_URL in development, jobs run in-process
-// through the same interface (src/core/inline-jobs.ts). docs/decisions/0030 to 0032.
+// through the same interface (src/core/jobs/inline-jobs.ts). docs/decisions/0030 to 0032.
 export const jobs = defineFeature({
   name: 'jobs',
   jobs: [sampleJob],

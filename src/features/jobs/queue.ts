@@ -1,5 +1,5 @@
 import Bull from 'bull';
-import type { Config } from '../../core/config.ts';
+import type { Config } from '../../core/config/config.ts';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -9,7 +9,7 @@ import {
   type JobRegistry,
   registeredJob,
   storedPayload,
-} from '../../core/jobs.ts';
+} from '../../core/jobs/jobs.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;
 

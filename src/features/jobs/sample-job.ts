@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineJob } from '../../core/jobs.ts';
+import { defineJob } from '../../core/jobs/jobs.ts';
 
 // The job /debug/jobs enqueues, and the template for new ones: a name, a payload schema, a handler.
 export const sampleJob = defineJob({

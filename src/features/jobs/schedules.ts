@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Bull from 'bull';
-import { type JobRegistry, storedPayload } from '../../core/jobs.ts';
-import type { Logger } from '../../core/logger.ts';
+import { type JobRegistry, storedPayload } from '../../core/jobs/jobs.ts';
+import type { Logger } from '../../core/observability/logger.ts';
 import { jobOptions } from './queue.ts';
 
 const TZ = 'UTC';

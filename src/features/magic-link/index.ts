@@ -1,14 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ConfigError } from '../../core/config.ts';
-import { getSecurityCookie, setSecurityCookie } from '../../core/cookies.ts';
-import { sendEmail } from '../../core/email.ts';
-import { defineFeature } from '../../core/feature.ts';
-import { parseInput, safeRedirectPath } from '../../core/input.ts';
-import { publicOrigin } from '../../core/public-url.ts';
-import { constantTimeEqual } from '../../core/signing-key.ts';
-import { normalizeEmail, signInByEmail } from '../../core/users.ts';
+import { defineFeature } from '../../core/app/feature.ts';
+import { getSecurityCookie, setSecurityCookie } from '../../core/auth/cookies.ts';
+import { constantTimeEqual } from '../../core/auth/signing-key.ts';
+import { normalizeEmail, signInByEmail } from '../../core/auth/users.ts';
+import { ConfigError } from '../../core/config/config.ts';
+import { sendEmail } from '../../core/email/email.ts';
+import { parseInput, safeRedirectPath } from '../../core/http/input.ts';
+import { publicOrigin } from '../../core/http/public-url.ts';
 import {
   hashToken,
   LINK_TTL_MS,

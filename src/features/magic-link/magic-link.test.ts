@@ -7,10 +7,10 @@ import { type Client, createClient, csrfTokenOf } from '../../../tests/helpers/c
 import { defaultLocale, html, otherLocale, tr } from '../../../tests/helpers/i18n.ts';
 import { latestEmail } from '../../../tests/helpers/outbox.ts';
 import { startSmtpServer } from '../../../tests/helpers/smtp.ts';
-import { ConfigError } from '../../core/config.ts';
-import { outbox } from '../../core/email.ts';
-import { sessions } from '../../core/sessions.ts';
-import { users } from '../../core/users.ts';
+import { sessions } from '../../core/auth/sessions.ts';
+import { users } from '../../core/auth/users.ts';
+import { ConfigError } from '../../core/config/config.ts';
+import { outbox } from '../../core/email/email.ts';
 import { project } from '../../project.ts';
 import { features } from '../index.ts';
 import { magicLinkClaims, magicLinks } from './tokens.ts';

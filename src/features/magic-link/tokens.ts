@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { defineCollection } from '../../core/db.ts';
+import { defineCollection } from '../../core/data/db.ts';
 
 // A requested sign-in link. The token itself is only in the email: the database has its SHA-256,
 // so reading the collection does not let anyone sign in.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { Config } from '../../core/config.ts';
-import { defineOAuthFeature, type OAuthProfile, type OAuthProvider } from '../../core/oauth.ts';
+import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
+import type { OAuthProfile, OAuthProvider } from '../../core/auth/oauth.ts';
+import type { Config } from '../../core/config/config.ts';
 
 const githubUser = z.object({
   id: z.number(),

@@ -5,7 +5,7 @@ import { createClient } from '../../../tests/helpers/client.ts';
 import { startGithubServer } from '../../../tests/helpers/github-server.ts';
 import { defaultLocale, html, tr } from '../../../tests/helpers/i18n.ts';
 import { followSignIn } from '../../../tests/helpers/oauth-flow.ts';
-import { users } from '../../core/users.ts';
+import { users } from '../../core/auth/users.ts';
 
 const appOrigin = 'http://app.test';
 

@@ -1,5 +1,6 @@
-import type { Config } from '../../core/config.ts';
-import { defineOAuthFeature, type OAuthProvider } from '../../core/oauth.ts';
+import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
+import type { OAuthProvider } from '../../core/auth/oauth.ts';
+import type { Config } from '../../core/config/config.ts';
 
 // Google is OpenID Connect: the ID token carries the person's id, email and email_verified.
 function google(config: Config): OAuthProvider | undefined {

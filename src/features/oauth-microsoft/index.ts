@@ -1,5 +1,6 @@
-import type { Config } from '../../core/config.ts';
-import { defineOAuthFeature, type OAuthProvider } from '../../core/oauth.ts';
+import { defineOAuthFeature } from '../../core/app/oauth-feature.ts';
+import type { OAuthProvider } from '../../core/auth/oauth.ts';
+import type { Config } from '../../core/config/config.ts';
 
 // Microsoft (Entra ID, personal accounts) is OpenID Connect. Its `email` claim is not verified by
 // Microsoft (any tenant can set it), so it never links to an existing account by itself: such

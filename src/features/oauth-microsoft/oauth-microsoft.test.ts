@@ -6,7 +6,7 @@ import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { defaultLocale, html, tr } from '../../../tests/helpers/i18n.ts';
 import { followSignIn } from '../../../tests/helpers/oauth-flow.ts';
 import { startOidcServer } from '../../../tests/helpers/oidc-server.ts';
-import { users } from '../../core/users.ts';
+import { users } from '../../core/auth/users.ts';
 import { features } from '../index.ts';
 
 const appOrigin = 'http://app.test';

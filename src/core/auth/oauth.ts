@@ -4,12 +4,13 @@ import type { Context } from 'koa';
 import type { ObjectId } from 'mongodb';
 import type * as OpenId from 'openid-client';
 import { z } from 'zod';
-import type { Config } from './config.ts';
+import type { Config } from '../config/config.ts';
+import { type Database, defineCollection } from '../data/db.ts';
+import { requireInput, safeRedirectPath } from '../http/input.ts';
+import { publicOrigin } from '../http/public-url.ts';
+import type { Logger } from '../observability/logger.ts';
 import { getSecurityCookie, setSecurityCookie } from './cookies.ts';
-import { defineCollection } from './db.ts';
-import { type AppServices, defineFeature, type Feature } from './feature.ts';
-import { requireInput, safeRedirectPath } from './input.ts';
-import { publicOrigin } from './public-url.ts';
+import type { Sessions } from './sessions.ts';
 import type { SignInMethod } from './sign-in.ts';
 import { constantTimeEqual } from './signing-key.ts';
 import {
@@ -155,9 +156,12 @@ function configurationOf(provider: OAuthProvider, production: boolean) {
   };
 }
 
+/** The services the flow uses (a feature passes its AppServices). */
+export type OAuthServices = { config: Config; db: Database; sessions: Sessions; logger: Logger };
+
 // The shared flow (docs/decisions/0025): GET /auth/oauth/<id> starts it, the provider returns to
 // GET /auth/callback/<id>. state + PKCE always; nonce and ID-token verification for OIDC.
-export function oauthRoutes(router: Router, services: AppServices, provider: OAuthProvider) {
+export function oauthRoutes(router: Router, services: OAuthServices, provider: OAuthProvider) {
   const { config, db, sessions, logger } = services;
   const production = config.NODE_ENV === 'production';
   const configuration = configurationOf(provider, production);
@@ -346,23 +350,4 @@ export function oauthRoutes(router: Router, services: AppServices, provider: OAu
     setSecurityCookie(ctx, production, COOKIE, key, { maxAge: STATE_TTL_MS });
     ctx.render('oauth/ask', { label: provider.label, provider: provider.id });
   }
-}
-
-// An OAuth provider as a feature: offered on /login and routed only when `providerOf(config)`
-// returns a provider (its client id and secret are set).
-export function defineOAuthFeature(
-  name: string,
-  providerOf: (config: Config) => OAuthProvider | undefined,
-): Feature {
-  return defineFeature({
-    name,
-    signInMethods: ({ config }) => {
-      const provider = providerOf(config);
-      return provider ? [oauthSignInMethod(provider)] : [];
-    },
-    routes(router, services) {
-      const provider = providerOf(services.config);
-      if (provider) oauthRoutes(router, services, provider);
-    },
-  });
 }

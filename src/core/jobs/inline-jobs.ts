@@ -1,8 +1,8 @@
-import type { AppServices } from './feature.ts';
 import {
   type JobDefinition,
   type JobQueue,
   type JobRegistry,
+  type JobServices,
   nextRun,
   registeredJob,
   storedPayload,
@@ -16,7 +16,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 // when it is done (or rejects with its error: there are no retries, the caller decides). Schedules
 // run on timers in this process, so every web process runs them: keep scheduled jobs idempotent.
 export function createInlineQueue(
-  base: Omit<AppServices, 'jobs'>,
+  base: Omit<JobServices, 'jobs'>,
   registry: JobRegistry,
 ): JobQueue {
   const metrics = jobMetrics(base.metrics.registry);
@@ -28,7 +28,7 @@ export function createInlineQueue(
       return run(registered, storedPayload(job, payload));
     },
   };
-  const services: AppServices = { ...base, jobs: queue };
+  const services: JobServices = { ...base, jobs: queue };
   let count = 0;
 
   async function run(job: JobDefinition, data: unknown) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 // Accepts an upstream X-Request-Id (from a proxy or another service) when it looks like an id, so
 // one id follows a request across services; otherwise makes one. The id is echoed in the response.

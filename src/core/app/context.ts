@@ -1,9 +1,9 @@
 import type { TFunction } from 'i18next';
-import type { Locale } from '../project.ts';
-import type { Logger } from './logger.ts';
-import type { ActiveSession } from './sessions.ts';
-import type { User } from './users.ts';
-import type { ViewLocals } from './views.ts';
+import type { Locale } from '../../project.ts';
+import type { ActiveSession } from '../auth/sessions.ts';
+import type { User } from '../auth/users.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ViewLocals } from '../views/views.ts';
 
 // What every request carries, typed once for all middleware and routes (Koa's own extension point).
 declare module 'koa' {
@@ -15,7 +15,7 @@ declare module 'koa' {
     /** Set by the session middleware when the browser is signed in. */
     session?: ActiveSession;
     user?: User;
-    /** The anonymous browser id a CSRF token is bound to (src/core/csrf.ts). */
+    /** The anonymous browser id a CSRF token is bound to (src/core/auth/csrf.ts). */
     csrfBrowserId?: string;
   }
   interface DefaultContext {

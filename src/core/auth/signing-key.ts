@@ -6,8 +6,8 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import type { Config } from './config.ts';
-import { type Database, defineCollection } from './db.ts';
+import type { Config } from '../config/config.ts';
+import { type Database, defineCollection } from '../data/db.ts';
 
 type StoredKey = { _id: string; key: string; createdAt: Date };
 export const signingKeys = defineCollection<StoredKey>('signingKeys');

@@ -1,16 +1,16 @@
-import type { Config } from './config.ts';
-import type { Database } from './db.ts';
-import { createEmail, createEmailTransport } from './email.ts';
+import { createRateLimits } from '../auth/rate-limit.ts';
+import { createSessions } from '../auth/sessions.ts';
+import { createSigningKey } from '../auth/signing-key.ts';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../data/db.ts';
+import { createEmail, createEmailTransport } from '../email/email.ts';
+import { createI18n, createTranslators, type Translators } from '../i18n/i18n.ts';
+import type { JobQueue } from '../jobs/jobs.ts';
+import type { Lifecycle } from '../observability/lifecycle.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { loadViews, type Views } from '../views/views.ts';
 import type { AppServices, Feature } from './feature.ts';
-import { createI18n, createTranslators, type Translators } from './i18n.ts';
-import type { JobQueue } from './jobs.ts';
-import type { Lifecycle } from './lifecycle.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
-import { createRateLimits } from './rate-limit.ts';
-import { createSessions } from './sessions.ts';
-import { createSigningKey } from './signing-key.ts';
-import { loadViews, type Views } from './views.ts';
 
 type ServiceParts = {
   config: Config;

@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import { type Database, defineCollection } from './db.ts';
+import { type Database, defineCollection } from '../data/db.ts';
 
 export const roles = ['user', 'admin'] as const;
 export type Role = (typeof roles)[number];

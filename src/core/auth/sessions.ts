@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { ObjectId } from 'mongodb';
-import type { Config } from './config.ts';
+import type { Config } from '../config/config.ts';
+import { type Database, defineCollection } from '../data/db.ts';
 import { getSecurityCookie, setSecurityCookie } from './cookies.ts';
-import { type Database, defineCollection } from './db.ts';
 import { type User, users } from './users.ts';
 
 // A signed-in browser. The cookie carries a random id; MongoDB keeps only its SHA-256, so a copy

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { project } from '../project.ts';
+import { project } from '../../project.ts';
 
 // One flat key space, named like environment variables, shared by every source: the same name works
 // in the environment, in .env files and in config.yml, so a setting is found by one grep.

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { Config } from './config.ts';
+import type { Config } from '../config/config.ts';
 
 // The origin to put in links that leave the site (emails, OAuth redirect URIs). PUBLIC_URL when
 // set. Without it, development uses the request's own host; production refuses, because the Host

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { Context, Middleware } from 'koa';
 import type * as Limiters from 'rate-limiter-flexible';
-import type { Config } from './config.ts';
-import { type Database, defineCollection } from './db.ts';
-import type { HealthCheck } from './health.ts';
-import type { Lifecycle } from './lifecycle.ts';
+import type { Config } from '../config/config.ts';
+import { type Database, defineCollection } from '../data/db.ts';
+import type { HealthCheck } from '../observability/health.ts';
+import type { Lifecycle } from '../observability/lifecycle.ts';
 
 type Counter = { key: string; points: number; expire: Date | null };
 export const rateLimitCounters = defineCollection<Counter>(

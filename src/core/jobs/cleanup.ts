@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CollectionSpec, sweepExpired } from './db.ts';
+import { type CollectionSpec, sweepExpired } from '../data/db.ts';
 import { defineJob } from './jobs.ts';
 
 export const CLEANUP_JOB = 'core.cleanup-expired';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
-import { project } from '../project.ts';
-import type { Config } from './config.ts';
-import { maskedConfig } from './config.ts';
+import { project } from '../../project.ts';
+import type { Config } from '../config/config.ts';
+import { maskedConfig } from '../config/config.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
 // Development-only introspection. createApp mounts these only when NODE_ENV is not production, so

@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 
 // Forms and JSON, nothing else, and small: sign-in and profile forms are a few hundred bytes. What
 // arrives is untrusted: brackets in form names (`email[$ne]=`) and JSON both produce objects, so
-// every field that reaches a query goes through a zod schema first (src/core/input.ts).
+// every field that reaches a query goes through a zod schema first (src/core/http/input.ts).
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function parseBodies({ limit = '32kb' } = {}): Middleware {

@@ -1,12 +1,25 @@
 import { Cron } from 'croner';
 import type { z } from 'zod';
-import type { AppServices } from './feature.ts';
-import type { Logger } from './logger.ts';
+import type { Database } from '../data/db.ts';
+import type { Lifecycle } from '../observability/lifecycle.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 // Background jobs, defined next to the feature that owns them and enqueued through one interface.
 // With the jobs feature (src/features/jobs) the queue is Bull on Redis and a worker process runs
 // the jobs; without it (removed, or no REDIS_URL in development) they run in this process, during
 // enqueue. See docs/decisions/0030-background-jobs.md.
+
+// The services a handler gets. This wing names only what it uses itself; the app wing, which
+// knows every service, merges the whole of AppServices into this interface (src/core/app/feature.ts),
+// so handlers see them all while nothing here imports a wing above it.
+export interface JobServices {
+  db: Database;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  metrics: Metrics;
+  jobs: JobQueue;
+}
 
 export type JobContext = {
   /** The queue's id for this job ("inline-<n>" when it runs in-process). */
@@ -14,7 +27,7 @@ export type JobContext = {
   /** 1 for the first run, 2 for the first retry... */
   attempt: number;
   log: Logger;
-  services: AppServices;
+  services: JobServices;
 };
 
 export type JobSchedule<Payload> = {

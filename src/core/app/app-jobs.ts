@@ -1,9 +1,9 @@
-import { cleanupJob } from './cleanup.ts';
+import { sendEmailJob } from '../email/email.ts';
+import { cleanupJob } from '../jobs/cleanup.ts';
+import { createInlineQueue } from '../jobs/inline-jobs.ts';
+import { createJobRegistry, type JobQueue, type JobRegistry } from '../jobs/jobs.ts';
 import { collectionsOf } from './collections.ts';
-import { sendEmailJob } from './email.ts';
 import type { AppServices, Feature } from './feature.ts';
-import { createInlineQueue } from './inline-jobs.ts';
-import { createJobRegistry, type JobQueue, type JobRegistry } from './jobs.ts';
 
 // Every job the app can run: the core's daily cleanup of expired documents, email, and each
 // feature's own jobs. The web process and the worker build the same registry.

@@ -1,16 +1,15 @@
 import { createRequire } from 'node:module';
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Locale } from '../project.ts';
-import { project } from '../project.ts';
-import type { Config } from './config.ts';
-import { type Database, defineCollection } from './db.ts';
-import type { AppServices } from './feature.ts';
-import type { Translators } from './i18n.ts';
-import { defineJob } from './jobs.ts';
-import type { Lifecycle } from './lifecycle.ts';
-import type { Logger } from './logger.ts';
-import type { Views } from './views.ts';
+import type { Locale } from '../../project.ts';
+import { project } from '../../project.ts';
+import type { Config } from '../config/config.ts';
+import { type Database, defineCollection } from '../data/db.ts';
+import type { Translators } from '../i18n/i18n.ts';
+import { defineJob, type JobQueue } from '../jobs/jobs.ts';
+import type { Lifecycle } from '../observability/lifecycle.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Views } from '../views/views.ts';
 
 export type EmailMessage = {
   from: string;
@@ -147,6 +146,6 @@ export const sendEmailJob = defineJob({
 });
 
 /** How features send email: through the job queue when there is one, inline otherwise. */
-export function sendEmail(services: Pick<AppServices, 'jobs'>, request: EmailRequest) {
+export function sendEmail(services: { jobs: JobQueue }, request: EmailRequest) {
   return services.jobs.enqueue(sendEmailJob, request);
 }

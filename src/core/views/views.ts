@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { buildDir } from '../config/paths.ts';
 import { AssetsMissingError } from './assets.ts';
-import { buildDir } from './paths.ts';
 
 export type ViewLocals = Record<string, unknown>;
 export type Views = {

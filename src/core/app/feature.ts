@@ -1,17 +1,17 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { Config } from './config.ts';
-import type { CollectionSpec, Database } from './db.ts';
-import type { Email } from './email.ts';
-import type { HealthCheck } from './health.ts';
-import type { JobDefinition, JobQueue, JobRegistry } from './jobs.ts';
-import type { Lifecycle } from './lifecycle.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
-import type { RateLimits } from './rate-limit.ts';
-import type { Sessions } from './sessions.ts';
-import type { SignInMethod } from './sign-in.ts';
-import type { SigningKey } from './signing-key.ts';
+import type { RateLimits } from '../auth/rate-limit.ts';
+import type { Sessions } from '../auth/sessions.ts';
+import type { SignInMethod } from '../auth/sign-in.ts';
+import type { SigningKey } from '../auth/signing-key.ts';
+import type { Config } from '../config/config.ts';
+import type { CollectionSpec, Database } from '../data/db.ts';
+import type { Email } from '../email/email.ts';
+import type { JobDefinition, JobQueue, JobRegistry } from '../jobs/jobs.ts';
+import type { HealthCheck } from '../observability/health.ts';
+import type { Lifecycle } from '../observability/lifecycle.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 // What the app hands to each feature when it registers.
 export type AppServices = {
@@ -20,7 +20,7 @@ export type AppServices = {
   logger: Logger;
   lifecycle: Lifecycle;
   metrics: Metrics;
-  /** Background jobs: services.jobs.enqueue(job, payload) (src/core/jobs.ts). */
+  /** Background jobs: services.jobs.enqueue(job, payload) (src/core/jobs/jobs.ts). */
   jobs: JobQueue;
   sessions: Sessions;
   rateLimits: RateLimits;
@@ -46,15 +46,21 @@ export type Feature = {
   /** Ways to sign in this feature offers: a panel on /login, and the rule for unlinking. */
   signInMethods?: (services: AppServices) => SignInMethod[];
   /** Path prefixes served by code that cannot send our CSRF token (a third-party dashboard):
-   * their PUT, PATCH and DELETE requests are checked by origin only (src/core/csrf.ts). */
+   * their PUT, PATCH and DELETE requests are checked by origin only (src/core/auth/csrf.ts). */
   csrfTokenlessPaths?: string[];
   /** Extra checks for /health/ready (a Redis ping, say). */
   readinessChecks?: (services: AppServices) => HealthCheck[];
   /** Background jobs it defines (defineJob); only listed jobs can be enqueued. */
   jobs?: JobDefinition[];
   /** Supplies services.jobs (the jobs feature: Bull on Redis). When no feature returns a queue,
-   * jobs run in-process (src/core/inline-jobs.ts). Called before any other hook. */
+   * jobs run in-process (src/core/jobs/inline-jobs.ts). Called before any other hook. */
   jobQueue?: (services: Omit<AppServices, 'jobs'>, registry: JobRegistry) => JobQueue | undefined;
 };
+
+// Job handlers get every service (JobContext.services): the jobs wing declares the interface,
+// this wing, the only one that knows them all, completes it.
+declare module '../jobs/jobs.ts' {
+  interface JobServices extends AppServices {}
+}
 
 export const defineFeature = (feature: Feature): Feature => feature;

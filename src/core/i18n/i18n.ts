@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n, type Resource, type TFunction } from 'i18next';
 import type { Middleware } from 'koa';
-import { type Locale, project } from '../project.ts';
-import { localesDir } from './paths.ts';
+import { type Locale, project } from '../../project.ts';
+import { localesDir } from '../config/paths.ts';
 
 export type { TFunction };
 

@@ -5,7 +5,7 @@ import {
   type IndexDescription,
   MongoClient,
 } from 'mongodb';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 // A collection a feature owns: its name, document type and the indexes it needs. Indexes are ensured
 // at start, so a new deployment never serves requests that depend on a missing index.

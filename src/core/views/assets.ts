@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Middleware } from 'koa';
-import { buildDir } from './paths.ts';
+import { buildDir } from '../config/paths.ts';
 
 // Written by scripts/build-assets.ts: logical name -> fingerprinted URL under /static/<hash>/.
 export type Manifest = Record<string, { url: string; file: string }>;

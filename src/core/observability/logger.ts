@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
-import { project } from '../project.ts';
-import type { Config } from './config.ts';
+import { project } from '../../project.ts';
+import type { Config } from '../config/config.ts';
 
 export type { Logger };
 

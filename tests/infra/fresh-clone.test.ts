@@ -78,9 +78,8 @@ describe('a fresh clone with an older Node first on the PATH', {
     const dir = copyProject({ modules: false });
     temporary.push(dir);
     const install = start('npm', ['install', '--no-audit', '--no-fund'], dir, freshEnv());
-    t.signal.addEventListener('abort', () =>
-      process.kill(-(install.child.pid as number), 'SIGKILL'),
-    );
+    // The test's signal aborts when it ends or times out: nothing it started outlives it.
+    t.signal.addEventListener('abort', () => signalGroup(install.child.pid as number, 'SIGKILL'));
     assert.equal(await install.exited, 0, install.output());
 
     const port = await freePort();

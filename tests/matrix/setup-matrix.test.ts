@@ -77,7 +77,7 @@ async function run(
   {
     signal,
     env = {},
-    timeoutMs = 600_000,
+    timeoutMs = 1_200_000,
   }: { signal: AbortSignal; env?: Record<string, string>; timeoutMs?: number },
 ) {
   // Without NODE_TEST_CONTEXT, which would make the copy's test runner report to ours and pass.
@@ -131,7 +131,7 @@ describe('setup matrix', {
   concurrency,
 }, () => {
   for (const { name, answers } of entries) {
-    test(name, { timeout: 1_800_000 }, async (t) => {
+    test(name, { timeout: 2_400_000 }, async (t) => {
       const removed = features.filter((f) => !answers.features.includes(f.name));
       const dir = copyProject({
         without: removed.flatMap((f) => [...f.dependencies, ...f.devDependencies]),
@@ -154,8 +154,14 @@ describe('setup matrix', {
         )
           .filter((file) => !SKIP.some((skip) => skip.test(file)))
           .sort();
-        // spec: its closing summary (the tail kept on failure) names the failed tests.
-        await step(process.execPath, ['--test', '--test-reporter=spec', ...tests]);
+        // As npm test runs them: files side by side. spec: its closing summary (the tail kept on
+        // failure) names the failed tests.
+        await step(process.execPath, [
+          '--test',
+          `--test-concurrency=${availableParallelism() + 1}`,
+          '--test-reporter=spec',
+          ...tests,
+        ]);
         await step(bin('playwright'), ['test', '--reporter=dot'], {
           E2E_PORT: String(await freePorts()),
         });

@@ -20,9 +20,9 @@ describe('graceful shutdown of the server process', () => {
 
   test('SIGTERM: readiness 503 first, the in-flight request finishes, then exit 0', async () => {
     proxy.slow(0);
-    // The readiness window is long enough for a loaded machine; the test polls, so it costs
-    // only the wait for the process to end.
-    const server = await startServerProcess({ MONGODB_URL: proxy.url, SHUTDOWN_DELAY_MS: '3000' });
+    // The readiness window is long enough for a loaded machine (3 s was not, with the matrix
+    // running copies side by side): the test polls for 503 inside it, then waits for the exit.
+    const server = await startServerProcess({ MONGODB_URL: proxy.url, SHUTDOWN_DELAY_MS: '10000' });
     assert.equal((await request(`${server.baseUrl}/health/ready`)).status, 200);
 
     proxy.slow(600);

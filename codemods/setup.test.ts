@@ -118,6 +118,7 @@ describe('setup codemods', () => {
     });
     assert.deepEqual(JSON.parse(read(dir, '.template/state.json')), { configured: true });
     assert.ok(!new Tree(dir).exists('.github/ISSUE_TEMPLATE/setup.yml'));
+    assert.ok(!new Tree(dir).exists('CHANGELOG.md'));
     assert.deepEqual(
       changes.filter((c) => c.path.startsWith('.github/workflows/')),
       [],

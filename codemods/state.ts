@@ -27,6 +27,8 @@ export const state: Codemod = {
     tree.write('.template/state.json', json({ configured: true }));
 
     tree.delete('.github/ISSUE_TEMPLATE/setup.yml');
+    // The template's release notes: updates read them from the template itself (decision 0060).
+    tree.delete('CHANGELOG.md');
     if (options.deleteTemplateWorkflows) for (const path of TEMPLATE_WORKFLOWS) tree.delete(path);
     for (const path of tree.list().filter((p) => p.endsWith('.md'))) {
       const text = tree.require(path);

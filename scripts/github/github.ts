@@ -42,14 +42,17 @@ export const issueEventSchema = z.object({
 
 export const { setOutput, info, warning } = core;
 
-/** Where the setup steps pass files to each other: $RUNNER_TEMP/setup in a workflow. */
-export function setupDir() {
+/** Where a workflow's steps pass files to each other: $RUNNER_TEMP/<name> in a workflow. */
+function stepDir(name: string, override: string | undefined) {
   const dir =
-    process.env.SETUP_DIR ??
-    (process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'setup') : join(rootDir, '.setup'));
+    override ??
+    (process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, name) : join(rootDir, `.${name}`));
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+export const setupDir = () => stepDir('setup', process.env.SETUP_DIR);
+export const templateUpdateDir = () => stepDir('template-update', process.env.TEMPLATE_UPDATE_DIR);
 
 /** Whether an API error is an HTTP status (e.g. 404 for "not a collaborator"). */
 export const hasStatus = (error: unknown, status: number) =>
@@ -60,7 +63,26 @@ export const markers = {
   bootstrap: '<!-- groundwork:bootstrap -->',
   errors: '<!-- groundwork:setup-errors -->',
   summary: '<!-- groundwork:setup-summary -->',
+  templateUpdate: '<!-- groundwork:template-update -->',
 };
+
+/** The Actions bot, as commits made with GITHUB_TOKEN are signed. */
+export const BOT = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+
+/** git arguments that make the next commit the bot's. */
+export const asBot = ['-c', `user.name=${BOT.name}`, '-c', `user.email=${BOT.email}`];
+
+/** git arguments that send `token` with this one command (never stored in the remote or config). */
+export const tokenHeader = (remote: string, token: string | undefined) =>
+  remote.startsWith('https://') && token
+    ? [
+        '-c',
+        `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+      ]
+    : [];
 
 /** Creates the bot comment carrying `marker`, or updates it when it exists already. */
 export async function upsertComment(github: Api, issue: number, marker: string, body: string) {

@@ -7,19 +7,16 @@ import { join } from 'node:path';
 import { rootDir } from '../../src/core/config/paths.ts';
 import {
   api,
+  asBot,
   info,
   issueEventSchema,
   markers,
   readEvent,
   repository,
   setupDir,
+  tokenHeader,
   upsertComment,
 } from './github.ts';
-
-const BOT = {
-  name: 'github-actions[bot]',
-  email: '41898282+github-actions[bot]@users.noreply.github.com',
-};
 
 const event = readEvent(issueEventSchema);
 const dir = setupDir();
@@ -36,10 +33,7 @@ const branch = event.repository.default_branch;
 try {
   git('apply', '--index', '--binary', join(dir, 'setup.patch'));
   git(
-    '-c',
-    `user.name=${BOT.name}`,
-    '-c',
-    `user.email=${BOT.email}`,
+    ...asBot,
     'commit',
     '-q',
     '-m',
@@ -47,13 +41,13 @@ try {
   );
   // The token goes in a header for this one command, never into the remote URL or git config.
   const remote = git('remote', 'get-url', 'origin');
-  const auth = remote.startsWith('https://')
-    ? [
-        '-c',
-        `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${process.env.GITHUB_TOKEN}`).toString('base64')}`,
-      ]
-    : [];
-  git(...auth, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+  git(
+    ...tokenHeader(remote, process.env.GITHUB_TOKEN),
+    'push',
+    '-q',
+    'origin',
+    `HEAD:refs/heads/${branch}`,
+  );
 } catch (error) {
   const detail =
     (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,9 @@ import { languageLabel } from '../../codemods/languages.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
-import { startFakeGitHub, testToken } from '../helpers/fake-github.ts';
+import { startFakeGitHub } from '../helpers/fake-github.ts';
 import { copyProject } from '../helpers/project-copy.ts';
+import { runWorkflowScript } from '../helpers/workflow-script.ts';
 import { type FormValues, issueBody } from './issue-body.ts';
 
 // The scripts the setup and bootstrap workflows run, run the way the workflows run them: from a
@@ -70,9 +71,11 @@ async function runScript(
   issue: Issue | { isTemplate: boolean },
   setupDir: string,
 ) {
-  const eventPath = join(setupDir, `event-${Math.random()}.json`);
-  const outputPath = join(setupDir, `output-${Math.random()}`);
-  writeFileSync(outputPath, '');
+  const repository = {
+    is_template: 'number' in issue ? false : issue.isTemplate,
+    default_branch: 'main',
+    html_url: 'https://github.com/acme/portal',
+  };
   const event =
     'number' in issue
       ? {
@@ -84,51 +87,15 @@ async function runScript(
             user: { login: issue.author ?? 'alice' },
             labels: (issue.labels ?? ['setup']).map((name) => ({ name })),
           },
-          repository: {
-            is_template: false,
-            default_branch: 'main',
-            html_url: 'https://github.com/acme/portal',
-          },
+          repository,
         }
-      : {
-          repository: {
-            is_template: issue.isTemplate,
-            default_branch: 'main',
-            html_url: 'https://github.com/acme/portal',
-          },
-        };
-  writeFileSync(eventPath, JSON.stringify(event));
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  // Asynchronous: the fake API answers from this same process, so a blocking spawn would deadlock.
-  const result = await new Promise<{ status: number; stdout: string; stderr: string }>(
-    (resolve) => {
-      execFile(
-        process.execPath,
-        [script],
-        {
-          cwd,
-          env: {
-            ...env,
-            GITHUB_EVENT_PATH: eventPath,
-            GITHUB_REPOSITORY: 'acme/portal',
-            GITHUB_API_URL: api,
-            GITHUB_TOKEN: testToken,
-            GITHUB_OUTPUT: outputPath,
-            SETUP_DIR: setupDir,
-          },
-        },
-        (error, stdout, stderr) =>
-          resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    },
-  );
-  const outputs = Object.fromEntries(
-    [...readFileSync(outputPath, 'utf8').matchAll(/^(\w+)<<(\S+)\n([\s\S]*?)\n\2$/gm)].map((m) => [
-      m[1],
-      m[3],
-    ]),
-  );
-  return { status: result.status, log: `${result.stdout}\n${result.stderr}`, outputs };
+      : { repository };
+  return runWorkflowScript(cwd, script, {
+    api,
+    event,
+    dir: setupDir,
+    env: { SETUP_DIR: setupDir },
+  });
 }
 
 describe('setup workflow scripts', { skip: template }, () => {

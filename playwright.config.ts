@@ -28,7 +28,8 @@ export default defineConfig({
   // Playwright empties its output folder at start; keep it apart from the other runners' reports.
   outputDir: 'test-results/playwright',
   workers: 1,
-  forbidOnly: Boolean(process.env.CI),
+  // A `test.only` left in would quietly skip every other test: refused everywhere, not only in CI.
+  forbidOnly: true,
   reporter: [
     ['list'],
     ['json', { outputFile: 'test-results/e2e.json' }],

@@ -22,3 +22,26 @@ document.addEventListener('htmx:configRequest', (event) => {
   const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content');
   if (token) event.detail.headers['X-CSRF-Token'] = token;
 });
+
+// Development (`npm run dev`): the server restarts after every change to code, views, locales or
+// assets; a new server id on the reload stream means there is something new to show.
+const reloadStream = document.documentElement.dataset.liveReload;
+if (reloadStream) {
+  let serverId;
+  const listen = () => {
+    const source = new EventSource(reloadStream);
+    source.onmessage = ({ data }) => {
+      if (serverId === undefined) {
+        serverId = data;
+        // Visible in the page: the page is listening (tests/integration/dev.test.ts waits for it).
+        document.documentElement.dataset.liveReloadServer = data;
+      } else if (data !== serverId) location.reload();
+    };
+    // The browser retries a dropped stream by itself, but gives up after an error response (a
+    // restart that failed): listen again, so that the fix reloads the page too.
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) setTimeout(listen, 1_000);
+    };
+  };
+  listen();
+}

@@ -8,6 +8,8 @@
 #   scripts/services.sh start    start FerretDB and Redis on loopback (no-op when running)
 #   scripts/services.sh stop     stop them
 #   scripts/services.sh env      print the exports the tests read (eval "$(scripts/services.sh env)")
+#   scripts/services.sh mongo    FerretDB alone (built when missing, started when stopped); prints
+#                                its address (`npm run dev` uses it where it cannot download mongod)
 set -euo pipefail
 
 CACHE="${GROUNDWORK_CACHE:-$HOME/.cache/groundwork}"
@@ -29,6 +31,7 @@ apt_install() {
   local missing=()
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "no apt-get here: install ${missing[*]} with your package manager"
   [ "$(id -u)" -eq 0 ] || die "install ${missing[*]} with your package manager (needs root here)"
   log "apt-get install ${missing[*]}"
   apt-get update -qq
@@ -94,7 +97,7 @@ wait_port() {
   die "$name did not start on 127.0.0.1:$port (log: $RUN/$name.log)"
 }
 
-cmd_start() {
+start_ferretdb() {
   mkdir -p "$RUN/ferretdb-data"
   if port_open "$MONGO_PORT"; then
     log "MongoDB-wire server already listening on $MONGO_PORT"
@@ -107,6 +110,9 @@ cmd_start() {
     wait_port "$MONGO_PORT" ferretdb
     log "FerretDB $FERRETDB_VERSION on 127.0.0.1:$MONGO_PORT"
   fi
+}
+
+start_redis() {
   if port_open "$REDIS_PORT"; then
     log "Redis already listening on $REDIS_PORT"
   else
@@ -115,6 +121,13 @@ cmd_start() {
     wait_port "$REDIS_PORT" redis
     log "Redis on 127.0.0.1:$REDIS_PORT"
   fi
+}
+
+cmd_start() { start_ferretdb; start_redis; }
+
+cmd_mongo() {
+  port_open "$MONGO_PORT" || { mkdir -p "$BIN"; install_ferretdb; start_ferretdb; }
+  echo "mongodb://127.0.0.1:$MONGO_PORT"
 }
 
 cmd_stop() {
@@ -144,5 +157,6 @@ case "${1:-up}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;
-  *) die "unknown command '$1' (use: up, install, start, stop, env)" ;;
+  mongo) cmd_mongo ;;
+  *) die "unknown command '$1' (use: up, install, start, stop, env, mongo)" ;;
 esac

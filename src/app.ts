@@ -91,6 +91,7 @@ export function createApp({
     asset: assets.url,
     locales: project.locales,
     development: !production,
+    liveReload: config.NODE_ENV === 'development',
     lang: project.defaultLocale,
     t: translators.get(project.defaultLocale),
   });
@@ -112,7 +113,7 @@ export function createApp({
           .filter((layer) => layer.methods.length > 0)
           .map(({ methods, path }) => ({ methods, path: String(path) })),
       );
-    const debug = debugRoutes(config, listRoutes);
+    const debug = debugRoutes(config, listRoutes, lifecycle);
     const emails = outboxRoutes(db);
     router.use(debug.routes());
     router.use(emails.routes());

@@ -4,7 +4,12 @@ import { loadConfigOrExit } from './config.ts';
 import { collectionsOf } from './core/app/collections.ts';
 import { ConfigError, databaseName, exitWithConfigError } from './core/config/config.ts';
 import { connectDatabase, ensureIndexes } from './core/data/db.ts';
-import { createLifecycle, shutdown } from './core/observability/lifecycle.ts';
+import {
+  CLOSE_MARGIN_MS,
+  createLifecycle,
+  exitAfter,
+  shutdown,
+} from './core/observability/lifecycle.ts';
 import { createLogger } from './core/observability/logger.ts';
 import { AssetsMissingError } from './core/views/assets.ts';
 import { features } from './features/index.ts';
@@ -62,6 +67,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
+    exitAfter(config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS, logger);
     logger.info({ signal }, 'shutting down: draining requests');
     const clean = await shutdown({
       server,

@@ -9,10 +9,15 @@ import { rootDir } from '../../src/core/config/paths.ts';
  * Copies the project's files (what git tracks or would track) into a new temporary folder, with
  * node_modules linked from this checkout except the packages in `without` (so a copy whose
  * package.json dropped a dependency really cannot import it), as a fresh git repository.
+ * With `modules: false`, no node_modules: what a fresh clone has.
  */
-export function copyProject({ without = [] as string[] } = {}): string {
+export function copyProject({ without = [] as string[], modules = true } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'project-copy-'));
   for (const file of new Tree(rootDir).list()) cpSync(join(rootDir, file), join(dir, file));
+  if (!modules) {
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    return dir;
+  }
   const source = join(rootDir, 'node_modules');
   const target = join(dir, 'node_modules');
   mkdirSync(target);

@@ -52,7 +52,8 @@ export async function startServerProcess(
       reject(new Error(`${entry} exited with ${code} before listening:\n${text}`)),
     );
   });
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // Generous: on a loaded machine (the matrix runs copies side by side) a start can take many seconds.
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
   try {
     return { child, baseUrl: `http://127.0.0.1:${await port}`, logs, output: () => text, exited };
   } finally {

@@ -9,9 +9,18 @@ export async function startTcpProxy(targetUrl: string) {
   const target = new URL(targetUrl.replace(/^mongodb(\+srv)?:/, 'http:'));
   const sockets = new Set<Socket>();
   let delayMs = 0;
+  const watches = new Set<{ bytes: Buffer; seen: () => void }>();
   // Constant per-chunk delays keep the byte order: timers of equal delay fire in order.
-  const forward = (from: Socket, to: Socket) =>
-    from.on('data', (chunk) => {
+  const forward = (from: Socket, to: Socket, fromClient: boolean) =>
+    from.on('data', (chunk: Buffer) => {
+      if (fromClient) {
+        for (const watch of watches) {
+          if (chunk.includes(watch.bytes)) {
+            watches.delete(watch);
+            watch.seen();
+          }
+        }
+      }
       if (delayMs === 0) to.write(chunk);
       else setTimeout(() => to.writable && to.write(chunk), delayMs);
     });
@@ -22,8 +31,8 @@ export async function startTcpProxy(targetUrl: string) {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => {});
     }
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, true);
+    forward(upstream, client, false);
   };
   const listen = async (port: number) => {
     const server = createServer(proxy).listen(port, '127.0.0.1');
@@ -42,6 +51,13 @@ export async function startTcpProxy(targetUrl: string) {
     },
     async up() {
       server ??= await listen(port);
+    },
+    /**
+     * Resolves once a client sends a chunk containing `text` (a command name, say): the request
+     * that sends it is then in flight, without a guess at how long it takes to get there.
+     */
+    sent(text: string) {
+      return new Promise<void>((seen) => watches.add({ bytes: Buffer.from(text), seen }));
     },
     /** Delays every chunk in both directions from now on (0 turns it off). */
     slow(ms: number) {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testToken } from './fake-github.ts';
 
 /**
  * Runs a workflow script the way a workflow step does: `node <script>` in a checkout, with the
@@ -35,7 +36,7 @@ export async function runWorkflowScript(
             GITHUB_EVENT_PATH: eventPath,
             GITHUB_REPOSITORY: 'acme/portal',
             GITHUB_API_URL: api,
-            GITHUB_TOKEN: 'test-token',
+            GITHUB_TOKEN: testToken,
             GITHUB_OUTPUT: outputPath,
             ...env,
           },

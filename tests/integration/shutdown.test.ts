@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { CLOSE_MARGIN_MS } from '../../src/core/observability/lifecycle.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { startServerProcess } from '../helpers/server-process.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('graceful shutdown of the server process', () => {
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
@@ -21,17 +20,20 @@ describe('graceful shutdown of the server process', () => {
 
   test('SIGTERM: readiness 503 first, the in-flight request finishes, then exit 0', async () => {
     proxy.slow(0);
-    const server = await startServerProcess({ MONGODB_URL: proxy.url, SHUTDOWN_DELAY_MS: '400' });
+    // The readiness window is long enough for a loaded machine (3 s was not, with the matrix
+    // running copies side by side): the test polls for 503 inside it, then waits for the exit.
+    const server = await startServerProcess({ MONGODB_URL: proxy.url, SHUTDOWN_DELAY_MS: '10000' });
     assert.equal((await request(`${server.baseUrl}/health/ready`)).status, 200);
 
     proxy.slow(600);
     const started = Date.now();
+    const pinging = proxy.sent('ping');
     const slow = request(`${server.baseUrl}/status`);
-    await sleep(100);
+    await pinging; // /status is waiting on the database: in flight
     server.child.kill('SIGTERM');
-    await sleep(100);
 
-    const draining = await request(`${server.baseUrl}/health/ready`);
+    let draining = await request(`${server.baseUrl}/health/ready`);
+    while (draining.status === 200) draining = await request(`${server.baseUrl}/health/ready`);
     assert.equal(draining.status, 503);
     assert.equal(JSON.parse(draining.text).status, 'draining');
 
@@ -53,8 +55,9 @@ describe('graceful shutdown of the server process', () => {
     proxy.slow(0);
     const server = await startServerProcess({ MONGODB_URL: proxy.url, SHUTDOWN_TIMEOUT_MS: '200' });
     proxy.slow(1_000);
+    const pinging = proxy.sent('ping');
     const slow = request(`${server.baseUrl}/status`).catch((error: Error) => error);
-    await sleep(100);
+    await pinging;
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
     assert.ok((await slow) instanceof Error, 'the cut-off request fails rather than hanging');
@@ -62,6 +65,30 @@ describe('graceful shutdown of the server process', () => {
       server.logs.some((l) => l.msg === 'stopped' && l.clean === false),
       server.output(),
     );
+  });
+
+  test('a close that hangs ends at the hard deadline: exit 1, saying so, not a silent SIGKILL', async () => {
+    const redis = await startTcpProxy(requireEnv('REDIS_URL'));
+    try {
+      proxy.slow(0);
+      const server = await startServerProcess({
+        MONGODB_URL: proxy.url,
+        REDIS_URL: redis.url,
+        JOBS_QUEUE: `test_${randomBytes(5).toString('hex')}`,
+        SHUTDOWN_TIMEOUT_MS: '200',
+      });
+      assert.equal((await request(`${server.baseUrl}/health/ready`)).status, 200);
+      // Every byte to and from Redis now takes a minute: closing its clients hangs.
+      redis.slow(60_000);
+      const started = Date.now();
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 1, server.output());
+      const late = server.logs.find((l) => l.msg === 'shutdown took too long');
+      assert.equal(late?.ms, 200 + CLOSE_MARGIN_MS, server.output());
+      assert.ok(Date.now() - started < 200 + CLOSE_MARGIN_MS + 5_000);
+    } finally {
+      await redis.close();
+    }
   });
 
   test('an invalid configuration stops the start with every problem listed', async () => {

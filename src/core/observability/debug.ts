@@ -1,15 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { project } from '../../project.ts';
 import type { Config } from '../config/config.ts';
 import { maskedConfig } from '../config/config.ts';
 import { Router } from '../config/koa-router.ts';
+import type { Lifecycle } from './lifecycle.ts';
 
 // Development-only introspection. createApp mounts these only when NODE_ENV is not production, so
 // in production the paths do not exist at all (404), rather than being guarded at request time.
 export function debugRoutes(
   config: Config,
   listRoutes: () => Array<{ methods: string[]; path: string }>,
+  lifecycle: Lifecycle,
 ) {
   const router = new Router({ prefix: '/debug' });
+  // Live reload for `npm run dev` (assets/app.js): every change restarts the server, so a page
+  // that sees a new server id on this stream reloads. The stream ends as soon as the server
+  // drains, or it would hold the restart for the whole SHUTDOWN_TIMEOUT_MS.
+  const serverId = randomUUID();
+  router.get('/reload', (ctx) => {
+    const stream = new PassThrough();
+    ctx.type = 'text/event-stream';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = stream;
+    stream.write(`retry: 300\ndata: ${serverId}\n\n`);
+    const draining = setInterval(() => lifecycle.draining && stream.end(), 100);
+    stream.on('close', () => clearInterval(draining));
+    ctx.req.on('close', () => stream.end());
+  });
   router.get('/info', (ctx) => {
     const memory = process.memoryUsage();
     ctx.body = {

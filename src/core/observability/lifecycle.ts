@@ -85,3 +85,16 @@ export async function shutdown({
   await closeAll(lifecycle, logger, close);
   return !late;
 }
+
+// The hard deadline of a shutdown: the time it was given (delay, timeout) plus this margin for
+// closing connections. Past it the process ends anyway, with exit 1 and a log line: a shutdown that
+// hangs on a dead connection must not outlive the orchestrator's patience and end in a SIGKILL
+// that says nothing.
+export const CLOSE_MARGIN_MS = 5_000;
+
+export function exitAfter(ms: number, logger: Logger) {
+  setTimeout(() => {
+    logger.error({ ms }, 'shutdown took too long');
+    process.exit(1);
+  }, ms).unref();
+}

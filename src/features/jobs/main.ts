@@ -4,6 +4,7 @@
 import { loadConfigOrExit } from '../../config.ts';
 import { ConfigError, databaseName, exitWithConfigError } from '../../core/config/config.ts';
 import { connectDatabase } from '../../core/data/db.ts';
+import { CLOSE_MARGIN_MS, exitAfter } from '../../core/observability/lifecycle.ts';
 import { createLogger } from '../../core/observability/logger.ts';
 import { features } from '../index.ts';
 import { startWorker } from './worker.ts';
@@ -51,18 +52,11 @@ process.on('unhandledRejection', (reason) => {
   }
   throw reason;
 });
-// The jobs get SHUTDOWN_TIMEOUT_MS; closing Redis and MongoDB a few seconds more. Past that the
-// process ends anyway (exit 1): a shutdown that hangs on a dead connection must not outlive the
-// orchestrator's patience and end in a SIGKILL that says nothing.
-const CLOSE_MARGIN_MS = 5_000;
-
 async function shutDown(reason: string, code: number) {
   if (stopping) return;
   stopping = true;
-  setTimeout(() => {
-    logger.error({ ms: config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS }, 'shutdown took too long');
-    process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS).unref();
+  // The jobs get SHUTDOWN_TIMEOUT_MS; closing Redis and MongoDB a few seconds more.
+  exitAfter(config.SHUTDOWN_TIMEOUT_MS + CLOSE_MARGIN_MS, logger);
   logger.info({ reason }, 'shutting down: finishing active jobs');
   let exitCode = code;
   try {

@@ -3,14 +3,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Bull from 'bull';
 import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv, withDatabase } from '../../../tests/helpers/env.ts';
 import { request } from '../../../tests/helpers/http.ts';
 import { type ServerProcess, startServerProcess } from '../../../tests/helpers/server-process.ts';
+import { startTcpProxy } from '../../../tests/helpers/tcp-proxy.ts';
 import { appJobs } from '../../core/app/app-jobs.ts';
 import { CLEANUP_JOB } from '../../core/jobs/cleanup.ts';
+import { CLOSE_MARGIN_MS } from '../../core/observability/lifecycle.ts';
 import { features } from '../index.ts';
 import { BullJobQueue } from './queue.ts';
 import { sampleJob } from './sample-job.ts';
@@ -79,13 +80,12 @@ describe('the worker process', () => {
     const running = await enqueueSample(2_000);
     await waitForState(queue, running, 'active');
     worker.child.kill('SIGTERM');
+    // A job arriving before the worker stops fetching may still be taken (and finished); after
+    // it, none is.
     await waitFor(
-      async () => worker.logs.some((line) => line.msg?.startsWith('shutting down')),
-      'the shutdown to start',
+      async () => worker.logs.some((line) => line.msg === 'no longer taking jobs'),
+      'the worker to stop taking jobs',
     );
-    // Bull aborts the worker's blocking fetch within 500 ms; a job arriving before that may still
-    // be taken (and finished). After it, none is.
-    await sleep(700);
     const later = await enqueueSample(0);
 
     assert.equal(await worker.exited, 0);
@@ -118,6 +118,23 @@ describe('the worker process', () => {
     const next = await startWorkerProcess();
     await waitForState(queue, id, 'completed');
     assert.equal(await stopped(next), 0);
+  });
+
+  test('a shutdown that hangs on Redis ends at the hard deadline: exit 1, saying so', async () => {
+    const redis = await startTcpProxy(requireEnv('REDIS_URL'));
+    try {
+      const worker = await startWorkerProcess({ REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: '200' });
+      // Every byte to and from Redis now takes a minute: pausing and closing the queue hang.
+      redis.slow(60_000);
+      const started = Date.now();
+      worker.child.kill('SIGTERM');
+      assert.equal(await worker.exited, 1, worker.output());
+      const late = worker.logs.find((line) => line.msg === 'shutdown took too long');
+      assert.equal(late?.ms, 200 + CLOSE_MARGIN_MS, worker.output());
+      assert.ok(Date.now() - started < 200 + CLOSE_MARGIN_MS + 5_000);
+    } finally {
+      await redis.close();
+    }
   });
 
   test('schedules are reconciled at start: no duplicates after restarts, stale ones removed', async () => {

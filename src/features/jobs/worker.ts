@@ -96,7 +96,9 @@ export async function startWorker({
     failed,
     async stop(timeoutMs) {
       lifecycle.draining = true;
-      await queue.pause(true, true); // this worker only, without waiting for the active jobs
+      // This worker only, without waiting for the active jobs; Bull aborts its blocking fetch.
+      await queue.pause(true, true);
+      logger.info({ active: active.size }, 'no longer taking jobs');
       const finished = queue.whenCurrentJobsFinished().then(
         () => true,
         () => false,

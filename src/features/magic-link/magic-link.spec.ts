@@ -18,9 +18,13 @@ async function askForLink(page: Page, email: string) {
 
 // The development outbox: the newest email to `email`, its link and its code.
 async function readEmail(page: Page, email: string) {
-  await page.goto('/debug/emails');
   const message = page.getByTestId('email').filter({ hasText: email }).first();
-  await expect(message).toContainText(tr(lang, 'magic-link:email.subject'));
+  // With the job queue the worker sends it, a moment later (longer on a busy machine): reload the
+  // outbox until it is there.
+  await expect(async () => {
+    await page.goto('/debug/emails');
+    await expect(message).toContainText(tr(lang, 'magic-link:email.subject'), { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
   const link = message.getByRole('link', { name: /\/auth\/verify\// });
   return {
     link,

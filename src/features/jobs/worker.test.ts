@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Bull from 'bull';
 import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv, withDatabase } from '../../../tests/helpers/env.ts';
@@ -134,6 +135,38 @@ describe('the worker process', () => {
       assert.ok(Date.now() - started < 200 + CLOSE_MARGIN_MS + 5_000);
     } finally {
       await redis.close();
+    }
+  });
+
+  test('Redis refusing the processing loop (an ACL without the active list): exit 1, saying why', async () => {
+    // Bull retries a failed fetch every 5 s forever and only reports it as an 'error' event; the
+    // worker gives up once Redis has refused its commands for JOBS_REFUSED_EXIT_MS. A Redis that
+    // is down is not a refusal: the worker waits for it (readiness says so).
+    const user = `test_worker_${randomBytes(5).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    const admin = queue.client;
+    // Every key of this queue but `active`: the worker connects, reconciles its schedules and
+    // starts, then every fetch (a move from `wait` to `active`) is refused with NOPERM.
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, 'resetkeys',
+      `~bull:${queueName}:[^a]*`, 'allchannels', '+@all');
+    let worker: ServerProcess | undefined;
+    try {
+      const url = new URL(requireEnv('REDIS_URL'));
+      url.username = user;
+      url.password = password;
+      worker = await startWorkerProcess({ REDIS_URL: url.href, JOBS_REFUSED_EXIT_MS: '3000' });
+      const started = Date.now();
+      const code = await Promise.race([worker.exited, sleep(20_000).then(() => 'still running')]);
+      assert.equal(code, 1, worker.output());
+      assert.ok(Date.now() - started >= 3_000, 'refusals are tolerated for JOBS_REFUSED_EXIT_MS');
+      const fatal = worker.logs.find((line) => line.msg === 'the worker stopped processing jobs');
+      assert.match(String((fatal?.err as { message?: string })?.message), /NOPERM/, worker.output());
+    } finally {
+      if (worker && worker.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill('SIGKILL');
+        await worker.exited;
+      }
+      await admin.call('ACL', 'DELUSER', user);
     }
   });
 

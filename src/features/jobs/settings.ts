@@ -19,6 +19,12 @@ export const jobsSettings = {
       'How long a worker holds a job without renewing its lock (at least 500); a job whose ' +
         'worker crashed runs again after about twice this.',
     ),
+  JOBS_REFUSED_EXIT_MS: atLeast(1000)
+    .default(60_000)
+    .describe(
+      'How long Redis may keep refusing the worker (an ACL, a full memory, a read-only replica) ' +
+        'before it exits 1 for its supervisor to restart it (at least 1000); an outage is waited out.',
+    ),
   WORKER_PORT: port
     .default(3001)
     .describe('TCP port of the worker process for /health and /metrics, 0-65535 (0 picks one).'),

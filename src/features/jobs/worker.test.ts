@@ -137,6 +137,86 @@ describe('the worker process', () => {
     }
   });
 
+  // Which Redis faults end the worker: Bull's loop never gives up once started (a failed fetch
+  // is tried again 5 s later, forever), so the worker itself exits 1 once Redis has refused its
+  // commands for JOBS_REFUSED_EXIT_MS (a ReplyError: NOPERM, OOM, READONLY...). An outage is not
+  // a refusal: the worker waits for Redis to come back, with readiness at 503 meanwhile.
+  test('Redis refusing the processing loop (an ACL without the active list): exit 1, saying why', async () => {
+    const user = `test_worker_${randomBytes(5).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    const admin = queue.client;
+    // Every key of this queue but `active`: the worker connects, reconciles its schedules and
+    // starts, then every fetch (a move from `wait` to `active`) is refused with NOPERM.
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      `>${password}`,
+      'resetkeys',
+      `~bull:${queueName}:[^a]*`,
+      'allchannels',
+      '+@all',
+    );
+    let worker: ServerProcess | undefined;
+    try {
+      const url = new URL(requireEnv('REDIS_URL'));
+      url.username = user;
+      url.password = password;
+      worker = await startWorkerProcess({ REDIS_URL: url.href, JOBS_REFUSED_EXIT_MS: '3000' });
+      const { child } = worker;
+      await waitFor(async () => child.exitCode !== null, 'the worker to exit by itself', 20_000);
+      assert.equal(await worker.exited, 1, worker.output());
+
+      const refusals = worker.logs.filter((line) => line.msg === 'job queue error');
+      const fatal = worker.logs.find((line) => line.msg === 'the worker stopped processing jobs');
+      assert.match(String((fatal?.err as Error | undefined)?.message), /^NOPERM/, worker.output());
+      assert.ok(
+        Number(fatal?.time) - Number(refusals[0]?.time) >= 3_000,
+        'refusals are borne for JOBS_REFUSED_EXIT_MS first',
+      );
+    } finally {
+      if (worker?.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill('SIGKILL');
+        await worker.exited;
+      }
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+
+  test('Redis down longer than JOBS_REFUSED_EXIT_MS: the worker waits, then runs jobs again', async () => {
+    const redis = await startTcpProxy(requireEnv('REDIS_URL'));
+    let worker: ServerProcess | undefined;
+    try {
+      worker = await startWorkerProcess({ REDIS_URL: redis.url, JOBS_REFUSED_EXIT_MS: '1000' });
+      const { logs, baseUrl } = worker;
+      await redis.down();
+      const downAt = Date.now();
+      await waitFor(
+        async () => (await request(`${baseUrl}/health/ready`)).status === 503,
+        'readiness to report Redis',
+      );
+      // Outage errors for well past the limit, without an exit.
+      await waitFor(
+        async () =>
+          logs.some((line) => line.msg === 'job queue error' && Number(line.time) > downAt + 3_000),
+        'connection errors for three seconds',
+      );
+      assert.equal(worker.child.exitCode, null, worker.output());
+
+      await redis.up();
+      const id = await enqueueSample(0);
+      await waitForState(queue, id, 'completed');
+      assert.equal(await stopped(worker), 0, worker.output());
+    } finally {
+      if (worker?.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill('SIGKILL');
+        await worker.exited;
+      }
+      await redis.close();
+    }
+  });
+
   test('schedules are reconciled at start: no duplicates after restarts, stale ones removed', async () => {
     // What an older release might have left: the cleanup at another time.
     await queue.add(CLEANUP_JOB, {}, { repeat: { cron: '0 4 * * *', tz: 'UTC' } });

@@ -14,6 +14,7 @@ import type { Logger } from '../../core/observability/logger.ts';
 import { createMetrics, metricsRoutes } from '../../core/observability/metrics.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
+import { whenRefused } from './refusals.ts';
 import { reconcileSchedules } from './schedules.ts';
 
 export type WorkerOptions = { config: Config; db: Database; logger: Logger; features: Feature[] };
@@ -23,8 +24,10 @@ export type Worker = {
   queue: Bull.Queue;
   /** /health/live, /health/ready and /metrics, for the worker's own port. */
   probes: Koa;
-  /** Settles with the error if Bull's processing loop ever gives up: the process should end then,
-   * since a worker that runs no jobs but answers its probes would hide the fault. */
+  /** Settles with the error if Bull's processing loop cannot start, or Redis has refused the
+   * worker's commands for JOBS_REFUSED_EXIT_MS (refusals.ts): the process should end then, since
+   * a worker that runs no jobs but answers its probes would hide the fault. While Redis is down it
+   * stays pending: the worker waits for Redis, and its readiness probe says so. */
   failed: Promise<unknown>;
   /** Stops taking jobs, lets the active ones finish for up to timeoutMs, returns the others to
    * the queue, then closes Redis. `clean` is false when some had to be returned. */
@@ -72,10 +75,13 @@ export async function startWorker({
       active.delete(id);
     }
   });
-  const failed = processing.then(
-    () => new Promise(() => {}),
-    (error: unknown) => error,
-  );
+  const failed = Promise.race([
+    processing.then(
+      () => new Promise(() => {}),
+      (error: unknown) => error,
+    ),
+    whenRefused(queue, config.JOBS_REFUSED_EXIT_MS),
+  ]);
   logger.info(
     { queue: queue.name, concurrency: config.JOBS_CONCURRENCY, jobs: [...registry.keys()] },
     'worker started',

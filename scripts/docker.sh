@@ -29,20 +29,9 @@ NODE_DIR="$CACHE/node24/node_modules/node/bin"
 # Debian's CLI (20.10) talks BuildKit without the buildx plugin; another docker on the PATH may not.
 DOCKER="${GROUNDWORK_DOCKER:-/usr/bin/docker}"
 
-log() { printf '[docker] %s\n' "$*" >&2; }
-die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
-
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "install ${missing[*]} with your package manager (needs root here)"
-  log "apt-get install ${missing[*]}"
-  apt-get update -qq
-  # No init system runs here: the packages' services (sshd, registry) are started by this script.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+LOG_TAG=docker
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_compose() {
   local plugin="$DOCKER_HOME/cli-plugins/docker-compose"

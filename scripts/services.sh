@@ -23,20 +23,9 @@ MONGO_PORT="${GROUNDWORK_MONGO_PORT:-27018}"
 REDIS_PORT="${GROUNDWORK_REDIS_PORT:-6380}"
 NODE_DIR="$CACHE/node$NODE_MAJOR/node_modules/node/bin"
 
-log() { printf '[services] %s\n' "$*" >&2; }
-die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
-
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null 2>&1 || die "no apt-get here: install ${missing[*]} with your package manager"
-  [ "$(id -u)" -eq 0 ] || die "install ${missing[*]} with your package manager (needs root here)"
-  log "apt-get install ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+LOG_TAG=services
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_node() {
   if [ -x "$NODE_DIR/node" ] && "$NODE_DIR/node" --version | grep -q "^v$NODE_MAJOR\."; then return 0; fi

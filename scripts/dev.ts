@@ -138,7 +138,7 @@ if (!stopping) {
       '',
       `[dev] ${project.name} is running at ${url}`,
       `[dev]   database  ${masked(database.url)}, ${database.what}`,
-      `[dev]   email     ${config.SMTP_URL ? `sent through ${masked(config.SMTP_URL)}` : `kept in the outbox at ${url}/debug/emails`}`,
+      `[dev]   email     ${config.SMTP_URL ? `sent through ${masked(config.SMTP_URL)}` : config.SES_REGION ? `sent through Amazon SES (${config.SES_REGION})` : `kept in the outbox at ${url}/debug/emails`}`,
       ...(jobs ? [`[dev]   jobs      ${jobs}`] : []),
       '[dev]   reload    code, views, locales and assets are watched; open pages reload after each change',
       '',

@@ -73,7 +73,12 @@ describe('email through SMTP', () => {
 
   test('a real SMTP server receives a multipart message with both parts', async () => {
     assert.equal(capture.services.email.transport.name, 'smtp');
-    await capture.services.email.send({ ...notice, to: 'bob@example.org', lang: defaultLocale });
+    await capture.services.email.send({
+      ...notice,
+      to: 'bob@example.org',
+      lang: defaultLocale,
+      unsubscribeUrl: 'https://app.example.org/unsubscribe/abc',
+    });
     assert.equal(smtp.received.length, 1);
     const [mail] = smtp.received;
     assert.equal(mail?.from, 'no-reply@example.org');
@@ -93,6 +98,8 @@ describe('email through SMTP', () => {
       typeof parsed.html === 'string' &&
         parsed.html.includes('href="http://127.0.0.1/profile?a=1&amp;b=2"'),
     );
+    assert.match(raw, /^List-Unsubscribe: <https:\/\/app\.example\.org\/unsubscribe\/abc>\r?$/m);
+    assert.match(raw, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
     assert.equal(await app.db.collection(outbox).countDocuments({}), 0, 'nothing in the outbox');
   });
 

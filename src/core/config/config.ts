@@ -68,6 +68,30 @@ export const coreSettings = {
       'SMTP server for outgoing email, e.g. smtps://user:password@smtp.example.com:465; when ' +
         'unset, emails are stored in MongoDB and shown at /debug/emails (development).',
     ),
+  SES_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1')
+    .optional()
+    .describe(
+      'AWS region of Amazon SES, e.g. eu-west-1; with SES_ACCESS_KEY_ID and ' +
+        'SES_SECRET_ACCESS_KEY, email goes out through the SES v2 API instead of SMTP.',
+    ),
+  SES_ACCESS_KEY_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{16,128}$/, 'must be an AWS access key id, e.g. AKIAIOSFODNN7EXAMPLE')
+    .optional()
+    .describe('Access key id of an IAM user allowed ses:SendRawEmail (and ses:SendEmail).'),
+  SES_SECRET_ACCESS_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe('Secret access key of that IAM user.'),
+  SES_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'SES API origin when not https://email.<region>.amazonaws.com (a VPC endpoint, a test server).',
+    ),
   EMAIL_FROM: z
     .string()
     .min(3)
@@ -239,12 +263,34 @@ export function loadConfig(options: LoadOptions = {}): Config {
   // The schema is the core's and the features' settings, the type the same keys merged.
   const settings = result.data as unknown as Omit<Config, 'production'>;
   const config: Config = { ...settings, production: settings.NODE_ENV === 'production' };
-  if (config.production && !config.MONGODB_URL) {
-    throw new ConfigError([
-      'MONGODB_URL: required when NODE_ENV=production. Fix: set it to your MongoDB connection string.',
-    ]);
-  }
+  const combined = combinationProblems(config);
+  if (combined.length > 0) throw new ConfigError(combined);
   return config;
+}
+
+const SES_KEYS = ['SES_REGION', 'SES_ACCESS_KEY_ID', 'SES_SECRET_ACCESS_KEY'] as const;
+
+// Settings that are only valid together, checked once every value has parsed.
+function combinationProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.production && !config.MONGODB_URL) {
+    problems.push(
+      'MONGODB_URL: required when NODE_ENV=production. Fix: set it to your MongoDB connection string.',
+    );
+  }
+  const ses = SES_KEYS.filter((key) => config[key]);
+  if (ses.length > 0 && ses.length < SES_KEYS.length) {
+    const missing = SES_KEYS.filter((key) => !config[key]);
+    problems.push(
+      `${missing.join(', ')}: required with ${ses.join(', ')}. Fix: set all of ${SES_KEYS.join(', ')} to send through Amazon SES, or none.`,
+    );
+  }
+  if (ses.length > 0 && config.SMTP_URL) {
+    problems.push(
+      'SMTP_URL and SES_REGION: both set, but email has one transport. Fix: unset one of them.',
+    );
+  }
+  return problems;
 }
 
 // For process entries: every problem, how to fix it, and exit code 78 (EX_CONFIG).

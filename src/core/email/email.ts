@@ -10,17 +10,10 @@ import { defineJob, type JobQueue } from '../jobs/jobs.ts';
 import type { Lifecycle } from '../observability/lifecycle.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Views } from '../views/views.ts';
+import type { EmailMessage, EmailTransport } from './message.ts';
+import { sesSettingsOf, sesTransport } from './ses.ts';
 
-export type EmailMessage = {
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-};
-
-/** Where rendered emails go: an SMTP server, or the development outbox. */
-export type EmailTransport = { name: string; deliver(message: EmailMessage): Promise<void> };
+export type { EmailMessage, EmailTransport };
 
 export type OutboxEmail = EmailMessage & { createdAt: Date };
 export const outbox = defineCollection<OutboxEmail>('devOutbox', [{ key: { createdAt: -1 } }]);
@@ -34,6 +27,10 @@ export type EmailRequest = {
   subject: string;
   lang: Locale;
   locals?: Record<string, string | number>;
+  /** Where a recipient stops getting this kind of email (notices they subscribed to, not sign-in
+   * links). Sent as List-Unsubscribe with one-click unsubscribe (RFC 8058): the URL must accept a
+   * POST without cookies and a CSRF token. */
+  unsubscribeUrl?: string;
 };
 
 export type Email = {
@@ -45,8 +42,13 @@ export type Email = {
   send(request: EmailRequest): Promise<void>;
 };
 
-// SMTP through nodemailer when SMTP_URL is set; otherwise every email is stored in MongoDB and
-// listed at /debug/emails, so sign-in links work in development with no mail server.
+/** Which transport the configuration chooses (loadConfig refuses SMTP and SES together). */
+export const emailTransportName = (config: Config): 'smtp' | 'ses' | 'outbox' =>
+  config.SMTP_URL ? 'smtp' : sesSettingsOf(config) ? 'ses' : 'outbox';
+
+// SMTP through nodemailer when SMTP_URL is set, Amazon SES's HTTP API when SES_REGION and its keys
+// are (ses.ts); otherwise every email is stored in MongoDB and listed at /debug/emails, so
+// sign-in links work in development with no mail server.
 export function createEmailTransport(
   config: Config,
   db: Database,
@@ -68,6 +70,8 @@ export function createEmailTransport(
       },
     };
   }
+  const ses = sesSettingsOf(config);
+  if (ses) return sesTransport(ses);
   return {
     name: 'outbox',
     async deliver(message) {
@@ -85,11 +89,13 @@ export function createEmail(
 ): Email {
   const from = config.EMAIL_FROM ?? `${project.name} <${project.contactEmail}>`;
   if (transport.name === 'outbox' && config.production) {
-    logger.warn('SMTP_URL is not set: emails are stored in the devOutbox collection, not sent');
+    logger.warn(
+      'Neither SMTP_URL nor SES_REGION is set: emails are stored in the devOutbox collection, not sent',
+    );
   }
   return {
     transport,
-    async send({ to, template, subject, lang, locals = {} }) {
+    async send({ to, template, subject, lang, locals = {}, unsubscribeUrl }) {
       const t = translators.get(lang);
       if (!t) throw new Error(`no translations for language "${lang}"`);
       const values = { ...locals, values: locals, t, lang, project };
@@ -99,8 +105,17 @@ export function createEmail(
         subject: t(subject, locals),
         html: views.render(`emails/${template}.html`, values),
         text: views.render(`emails/${template}.text`, values),
+        ...(unsubscribeUrl ? { headers: unsubscribeHeaders(unsubscribeUrl) } : {}),
       });
     },
+  };
+}
+
+// Mail providers file bulk mail without these; one click unsubscribes without a visit (RFC 8058).
+function unsubscribeHeaders(url: string) {
+  return {
+    'List-Unsubscribe': `<${url}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
   };
 }
 
@@ -129,6 +144,7 @@ const emailRequestSchema = z.object({
   subject: z.string().min(1),
   lang: z.string().min(2) as z.ZodType<Locale>,
   locals: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  unsubscribeUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 // Email goes out as a job: with the job queue, a worker sends it and retries a failing server

@@ -77,7 +77,11 @@ export type JobQueue = {
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
 
-export class JobPayloadError extends Error {
+/** A failure another attempt cannot fix (a payload that does not fit, a request the other side
+ * refuses): the worker keeps the job as failed at once instead of retrying it. */
+export class PermanentError extends Error {}
+
+export class JobPayloadError extends PermanentError {
   readonly job: string;
   readonly issues: z.core.$ZodIssue[];
   constructor(job: string, issues: z.core.$ZodIssue[]) {

@@ -6,7 +6,7 @@ import type { AppServices, Feature } from '../../core/app/feature.ts';
 import { createServices, withJobs } from '../../core/app/services.ts';
 import type { Config } from '../../core/config/config.ts';
 import type { Database } from '../../core/data/db.ts';
-import { JobPayloadError } from '../../core/jobs/jobs.ts';
+import { PermanentError } from '../../core/jobs/jobs.ts';
 import { jobMetrics, runJob } from '../../core/jobs/run-job.ts';
 import { healthRoutes } from '../../core/observability/health.ts';
 import { closeAll, createLifecycle } from '../../core/observability/lifecycle.ts';
@@ -69,7 +69,8 @@ export async function startWorker({
       const log = logger.child({ job: job.name, jobId: id, attempt });
       await runJob(definition, job.data, { id, attempt, log, services }, counters);
     } catch (error) {
-      if (error instanceof JobPayloadError) job.discard(); // it will never fit: no retries
+      // A payload that will never fit, a request the other side refuses: no retries.
+      if (error instanceof PermanentError) job.discard();
       throw error;
     } finally {
       active.delete(id);

@@ -1,5 +1,6 @@
 import { defineFeature } from '../../core/app/feature.ts';
 import { ConfigError } from '../../core/config/config.ts';
+import { emailTransportName } from '../../core/email/email.ts';
 import { requestRoutes } from './request.ts';
 import { linkMacs, magicLinkClaims, magicLinks } from './tokens.ts';
 import { verifyRoutes } from './verify.ts';
@@ -28,9 +29,9 @@ export const magicLink = defineFeature({
         config.PUBLIC_URL
           ? ''
           : 'PUBLIC_URL: required when NODE_ENV=production, for the links in sign-in emails. Fix: set it to the public origin, e.g. https://app.example.com.',
-        config.SMTP_URL
+        emailTransportName(config) !== 'outbox'
           ? ''
-          : 'SMTP_URL: required when NODE_ENV=production, to deliver sign-in emails. Fix: set it, e.g. smtps://user:pass@smtp.example.com:465, or remove the magic-link feature.',
+          : 'SMTP_URL: required when NODE_ENV=production, to deliver sign-in emails. Fix: set it, e.g. smtps://user:pass@smtp.example.com:465 (or SES_REGION with its keys), or remove the magic-link feature.',
       ].filter(Boolean);
       if (missing.length > 0) throw new ConfigError(missing);
     }

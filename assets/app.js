@@ -23,6 +23,18 @@ document.addEventListener('htmx:configRequest', (event) => {
   if (token) event.detail.headers['X-CSRF-Token'] = token;
 });
 
+// Scripts from other origins a feature adds to every page (analytics), from <meta name="page-script">:
+// loaded once the page has loaded, so they never compete with it. Their data-* attributes go onto
+// the script element, where such scripts read their settings.
+addEventListener('load', () => {
+  for (const meta of document.querySelectorAll('meta[name="page-script"]')) {
+    const script = document.createElement('script');
+    script.src = meta.getAttribute('content');
+    Object.assign(script.dataset, meta.dataset);
+    document.head.append(script);
+  }
+});
+
 // Development (`npm run dev`): the server restarts after every change to code, views, locales or
 // assets; a new server id on the reload stream means there is something new to show.
 const reloadStream = document.documentElement.dataset.liveReload;

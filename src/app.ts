@@ -27,6 +27,7 @@ import {
 import type { Logger } from './core/observability/logger.ts';
 import { createMetrics, metricsRoutes } from './core/observability/metrics.ts';
 import { loadAssets } from './core/views/assets.ts';
+import { pageScriptSources, pageScriptTags } from './core/views/page-scripts.ts';
 import { installRender } from './core/views/render.ts';
 import { loadViews } from './core/views/views.ts';
 import { features as enabledFeatures } from './features/index.ts';
@@ -82,6 +83,7 @@ export function createApp({
   app.context.csrfToken = function token(this: Koa.Context) {
     return csrfToken(this, csrf);
   };
+  const pageScripts = features.flatMap((feature) => feature.pageScripts?.(config) ?? []);
   const stopSweeps = scheduleSweeps(db, collectionsOf(features), logger);
   lifecycle.onShutdown(async () => stopSweeps());
 
@@ -92,6 +94,7 @@ export function createApp({
     locales: project.locales,
     development: !production,
     liveReload: config.NODE_ENV === 'development',
+    pageScripts: pageScriptTags(pageScripts),
     lang: project.defaultLocale,
     t: translators.get(project.defaultLocale),
   });
@@ -126,7 +129,7 @@ export function createApp({
   app.use(health.routes());
   app.use(requestLog(logger));
   app.use(closeConnectionsWhenDraining(lifecycle));
-  app.use(securityHeaders({ production }));
+  app.use(securityHeaders({ production, sources: pageScriptSources(pageScripts) }));
   app.use(errorPages());
   app.use(assets.middleware);
   app.use(compressResponses());

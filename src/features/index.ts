@@ -1,5 +1,6 @@
 import type { Feature } from '../core/app/feature.ts';
 import { accounts } from './accounts/index.ts';
+import { analytics } from './analytics/index.ts';
 import { home } from './home/index.ts';
 import { jobs } from './jobs/index.ts';
 import { magicLink } from './magic-link/index.ts';
@@ -18,4 +19,5 @@ export const features: Feature[] = [
   oauthGoogle,
   oauthMicrosoft,
   oauthGithub,
+  analytics,
 ];

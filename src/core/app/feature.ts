@@ -13,6 +13,7 @@ import type { HealthCheck } from '../observability/health.ts';
 import type { Lifecycle } from '../observability/lifecycle.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { PageScript } from '../views/page-scripts.ts';
 
 // What the app hands to each feature when it registers.
 export type AppServices = {
@@ -55,6 +56,9 @@ export type Feature = {
   /** Path prefixes served by code that cannot send our CSRF token (a third-party dashboard):
    * their PUT, PATCH and DELETE requests are checked by origin only (src/core/auth/csrf.ts). */
   csrfTokenlessPaths?: string[];
+  /** Scripts from other origins that every page loads once it has loaded (analytics), with the
+   * origins they may connect to: both join the CSP. Asked once, at start. */
+  pageScripts?: (config: Config) => PageScript[];
   /** Extra checks for /health/ready (a Redis ping, say). */
   readinessChecks?: (services: AppServices) => HealthCheck[];
   /** Background jobs it defines (defineJob); only listed jobs can be enqueued. */

@@ -2,20 +2,30 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import type { Middleware } from 'koa';
 
-// An enforced CSP that allows only our own scripts and styles: no inline code, no third-party
-// origins. HTMX is configured (views/layouts/base.pug) not to inject inline styles or eval.
-export function securityHeaders({ production }: { production: boolean }): Middleware {
+export type SecurityOptions = {
+  production: boolean;
+  /** Other origins allowed to serve scripts (a feature's page scripts) and to be sent to. */
+  sources?: { scriptSrc: string[]; connectSrc: string[] };
+};
+
+// An enforced CSP that allows only our own scripts and styles: no inline code, and no
+// third-party origins but those a feature's page scripts name (the analytics tracker). HTMX is
+// configured (views/layouts/base.pug) not to inject inline styles or eval.
+export function securityHeaders({
+  production,
+  sources = { scriptSrc: [], connectSrc: [] },
+}: SecurityOptions): Middleware {
   const headers = headersOf(
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          scriptSrc: ["'self'", ...sources.scriptSrc],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
+          connectSrc: ["'self'", ...sources.connectSrc],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],

@@ -23,9 +23,7 @@ document.addEventListener('htmx:configRequest', (event) => {
   if (token) event.detail.headers['X-CSRF-Token'] = token;
 });
 
-// Scripts from other origins a feature adds to every page (analytics), from <meta name="page-script">:
-// loaded once the page has loaded, so they never compete with it. Their data-* attributes go onto
-// the script element, where such scripts read their settings.
+// A feature's third-party scripts (analytics): after the page, with their data-* settings.
 addEventListener('load', () => {
   for (const meta of document.querySelectorAll('meta[name="page-script"]')) {
     const script = document.createElement('script');

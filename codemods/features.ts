@@ -106,11 +106,18 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) 
     tree.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
   }
 
-  // compose files: the services, and other services' depends_on entries naming them.
+  // compose files: the services, other services' depends_on entries naming them, and comment
+  // blocks about the feature (# feature:name ... # /feature:name, whole lines).
+  const commentBlock = new RegExp(
+    `^[ \\t]*# feature:${name}\\n[\\s\\S]*?^[ \\t]*# /feature:${name}\\n(?:[ \\t]*\\n)*`,
+    'gm',
+  );
   for (const file of ['compose.yml', 'compose.prod.yml']) {
     const text = tree.read(file);
-    if (text === undefined || manifest.composeServices.length === 0) continue;
-    const doc = parseDocument(text);
+    if (text === undefined) continue;
+    if (text.includes(`# feature:${name}\n`)) tree.write(file, text.replace(commentBlock, ''));
+    if (manifest.composeServices.length === 0) continue;
+    const doc = parseDocument(tree.require(file));
     const services = doc.get('services');
     if (!isMap(services)) continue;
     for (const removedService of manifest.composeServices) {

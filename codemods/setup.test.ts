@@ -257,6 +257,13 @@ describe('removing a feature', () => {
         ),
     );
     write(
+      'compose.prod.yml',
+      read(dir, 'compose.prod.yml').replace(
+        '\nvolumes:\n',
+        '\n  # feature:widgets\n  # Widgets need no service here.\n  # /feature:widgets\n\nvolumes:\n',
+      ),
+    );
+    write(
       'README.md',
       `${read(dir, 'README.md')}\n<!-- feature:widgets -->\n## Widgets\n\nAbout widgets.\n<!-- /feature:widgets -->\n`,
     );
@@ -280,6 +287,8 @@ describe('removing a feature', () => {
     assert.equal(pkg.scripts.widgets, undefined);
     assert.doesNotMatch(read(dir, 'compose.yml'), /widget-worker/);
     assert.match(read(dir, 'compose.yml'), /^ {2}mongo:$/m, 'other services stay');
+    assert.doesNotMatch(read(dir, 'compose.prod.yml'), /widgets/i);
+    assert.match(read(dir, 'compose.prod.yml'), /^volumes:$/m);
     assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets|\n\n\n/);
   });
 

@@ -1,6 +1,7 @@
 // Shared by this feature's tests: a bucket of their own on the S3-compatible test server that
 // scripts/services.sh runs (Versity S3 Gateway, which checks every request's SigV4 signature).
 import { randomBytes } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
 import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export type S3TestServer = { endpoint: string; accessKeyId: string; secretAccessKey: string };
@@ -54,4 +55,28 @@ export async function testBucket(server: S3TestServer) {
       client.destroy();
     },
   };
+}
+
+/** A valid PNG of `width` x 1 grey pixels, `padding` bytes of text chunk making it larger. */
+export function testPng(width = 1, padding = 0) {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(1, 4);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width, 0x80)]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    ...(padding > 0 ? [chunk('tEXt', Buffer.from(`pad\0${'x'.repeat(padding)}`))] : []),
+    chunk('IDAT', deflateSync(row)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

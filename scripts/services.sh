@@ -24,6 +24,8 @@ VERSITYGW_VERSION=v1.8.0
 MONGO_PORT="${GROUNDWORK_MONGO_PORT:-27018}"
 REDIS_PORT="${GROUNDWORK_REDIS_PORT:-6380}"
 S3_PORT="${GROUNDWORK_S3_PORT:-7070}"
+# Only a project with the storage feature needs the S3 server.
+STORAGE_FEATURE="$(dirname "${BASH_SOURCE[0]}")/../src/features/storage"
 # The test server's one account (loopback only): every request must carry its SigV4 signature.
 S3_ACCESS_KEY=groundwork
 S3_SECRET_KEY=groundwork-test-secret
@@ -69,6 +71,7 @@ install_actionlint() {
 # The S3 API of the storage feature's tests: a real server that checks signatures, built from the
 # Go module proxy (MinIO's downloads are not always reachable; docs/decisions/0122).
 install_versitygw() {
+  [ -d "$STORAGE_FEATURE" ] || return 0
   if [ -x "$BIN/versitygw" ] && "$BIN/versitygw" --version 2>/dev/null | grep -q "Version  : $VERSITYGW_VERSION$"; then return 0; fi
   need go "install Go (apt-get install golang) to build the S3 test server"
   log "building Versity S3 Gateway $VERSITYGW_VERSION (a few minutes the first time)"
@@ -130,6 +133,7 @@ start_redis() {
 }
 
 start_s3() {
+  [ -d "$STORAGE_FEATURE" ] || return 0
   mkdir -p "$RUN/s3-data"
   if port_open "$S3_PORT"; then
     log "S3 server already listening on $S3_PORT"

@@ -23,7 +23,7 @@ async function multipart(
   { name = 'me.png', type = 'image/png', field = 'picture' } = {},
 ) {
   const form = new FormData();
-  form.set(field, new Blob([file], { type }), name);
+  form.set(field, new Blob([new Uint8Array(file)], { type }), name);
   const encoded = new Response(form);
   return {
     body: Buffer.from(await encoded.arrayBuffer()),

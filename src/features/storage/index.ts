@@ -9,7 +9,7 @@ import { storageSettings } from './settings.ts';
 import type { Storage } from './storage.ts';
 
 /** The storage the settings choose: a folder on this machine, or an S3-compatible bucket. */
-export function openStorage({ config, lifecycle, signingKey }: AppServices): Storage {
+function openStorage({ config, lifecycle, signingKey }: AppServices): Storage {
   if (config.STORAGE_DRIVER === 's3') {
     return s3Storage(config, (close) => lifecycle.onShutdown(async () => close()));
   }

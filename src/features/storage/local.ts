@@ -74,9 +74,11 @@ export function diskStorage(dir: string, signingKey: SigningKey): Storage {
     async *list(prefix) {
       assertPrefix(prefix);
       const root = join(dir, 'files');
-      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(
+      // Only the folder the prefix names is walked, not every stored file.
+      const from = join(root, prefix.slice(0, prefix.lastIndexOf('/') + 1));
+      const entries = await readdir(from, { recursive: true, withFileTypes: true }).catch(
         (error) => {
-          if (isMissing(error)) return [];
+          if (isMissing(error) || (error as { code?: string }).code === 'ENOTDIR') return [];
           throw error;
         },
       );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { atLeast, boolean, type Settings, type SettingsOf } from '../../core/config/config.ts';
+import { boolean, type Settings, type SettingsOf } from '../../core/config/config.ts';
 
 // Where uploaded files live: a folder on this machine (development, one-host deployments with a
 // volume) or any S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, Backblaze B2...).
@@ -52,10 +52,6 @@ export const storageSettings = {
       '"true" to address the bucket in the path (http://host/bucket/key), as MinIO and most ' +
         'self-hosted servers need; "false" for bucket.host.',
     ),
-  STORAGE_URL_TTL_SECONDS: atLeast(1)
-    .max(604_800, 'must be 604800 (7 days) or less')
-    .default(300)
-    .describe('How long a signed download link works, in seconds (1-604800).'),
 } satisfies Settings;
 
 declare module '../../core/config/config.ts' {

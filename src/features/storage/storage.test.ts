@@ -1,6 +1,7 @@
 // The storage contract: the same tests against the local disk and a real S3-compatible server on
 // loopback (scripts/services.sh runs one that checks SigV4 signatures).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -272,4 +273,24 @@ describe('S3 signatures', () => {
       await bucket.drop(async () => {});
     }
   });
+});
+
+// The AWS SDK (~35 MB) and the multipart parser load with the first file, never with the app:
+// an app process that serves pages, even with STORAGE_DRIVER=s3, has neither in memory.
+test('the app starts and serves pages without loading the S3 SDK or the upload parser', () => {
+  const script = `
+    import { createRequire } from 'node:module';
+    const { startTestApp } = await import(${JSON.stringify(new URL('../../../tests/helpers/app.ts', import.meta.url).href)});
+    const app = await startTestApp({ env: { STORAGE_DRIVER: 's3', STORAGE_S3_BUCKET: 'unused' } });
+    for (const path of ['/', '/login', '/profile']) await (await fetch(app.baseUrl + path)).text();
+    await app.close();
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify(loaded.filter((path) => /@aws-sdk|busboy|file-type/.test(path))));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: process.env,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').at(-1) ?? ''), []);
 });

@@ -81,7 +81,10 @@ export async function receiveFile<T>(
 
   return new Promise<T>((resolve, reject) => {
     let stored: Promise<T> | undefined;
+    let failed = false;
     const fail = (error: unknown) => {
+      if (failed) return; // the parser may fail too once its file stream is gone
+      failed = true;
       ctx.req.unpipe(parser);
       discardRest(ctx);
       reject(error);

@@ -63,8 +63,8 @@ export function s3Storage(config: Config, onClose: (close: () => void) => void):
             },
           }
         : {}),
-      // Checksums only where S3 requires them: R2, B2 and older MinIO refuse the SDK's default
-      // CRC32 trailers on streamed uploads.
+      // Checksums only where S3 requires them: the SDK's default CRC32 trailers on streamed
+      // uploads are refused by some S3-compatible services (older MinIO and others).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });

@@ -107,7 +107,7 @@ take_lock() {
     # The last deploy already switched and is only stopping what it replaced: wait for it.
     if [[ $info == finishing* ]]; then
       log "waiting for the last deploy to finish ($info)"
-      flock -w "$FINISH_TIMEOUT" 9 || die "the last deploy is still finishing after ${FINISH_TIMEOUT}s ($info)"
+      interruptible flock -w "$FINISH_TIMEOUT" 9 || die "the last deploy is still finishing after ${FINISH_TIMEOUT}s ($info)"
     else
       die "another deploy is running on this host (started: $info); try again when it ends"
     fi
@@ -124,6 +124,12 @@ on_exit() {
   return "$status"
 }
 trap on_exit EXIT
+# Bash runs a trap only once the foreground command ends: long waits (the health gate, a pull, the
+# lock) run in the background and are waited for, so a dead connection stops them at once.
+interruptible() {
+  "$@" &
+  wait $!
+}
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -147,13 +153,13 @@ running() {
 
 # One-off containers of the compose service: compose.prod.yml stays the one description of how
 # the app runs (env files, network, init, stop grace period); no published port.
+container_name() { printf '%s-%s-%s-%s' "$PROJECT" "$1" "${2//+/_}" "$(date +%s)"; }
+
 start_container() {
-  local service=$1 version=$2 image=$3 name
-  name="$PROJECT-$service-${version//+/_}-$(date +%s)"
+  local service=$1 name=$2 version=$3 image=$4
   APP_IMAGE=$image compose run -d --no-deps --name "$name" \
     --label "groundwork.version=$version" "$service" >/dev/null 9>&-
   docker update --restart unless-stopped "$name" >/dev/null
-  printf '%s' "$name"
 }
 
 # The readiness gate, run inside the new container by the image's own Node (no published port, no
@@ -173,7 +179,7 @@ for (let ok = 0; ; ) {
 
 wait_ready() {
   local name=$1
-  docker exec "$name" node --input-type=module -e "$READY_PROBE" "$HEALTH_PASSES" "$HEALTH_TIMEOUT" \
+  interruptible docker exec "$name" node --input-type=module -e "$READY_PROBE" "$HEALTH_PASSES" "$HEALTH_TIMEOUT" \
     >/dev/null 2>&1 && return 0
   # The probe also ends when the container stops (or restarts after a crash).
   if [ "$(docker inspect -f '{{.State.Running}} {{.RestartCount}}' "$name" 2>/dev/null)" != "true 0" ]; then
@@ -259,7 +265,7 @@ ensure_stack() {
     return 0
   fi
   log "starting ${services[*]} (when not running)"
-  compose up -d --wait "${services[@]}" >/dev/null 2>&1 9>&- || {
+  interruptible compose up -d --wait "${services[@]}" >/dev/null 2>&1 9>&- || {
     compose ps -a >&2 9>&-
     die "the stack did not start (see docker compose logs)"
   }
@@ -285,11 +291,13 @@ release() {
   local action=$1 version=$2 image=$3 old new
   old=$(upstream_of)
   log "starting $version beside ${old:-nothing}"
-  new=$(start_container app "$version" "$image") || {
+  new=$(container_name app "$version")
+  # Named before it starts, so that a run stopped meanwhile removes it too.
+  CLEANUP=("$new")
+  start_container app "$new" "$version" "$image" || {
     error "could not start $version (docker compose run failed)"
     return 1
   }
-  CLEANUP=("$new")
   if ! wait_ready "$new"; then
     audit "$action" "$version" failed "not ready"
     result "$action" "$version" failed
@@ -351,7 +359,8 @@ cmd_finish() {
     mapfile -t old_workers < <(running worker)
     # Both run for a moment: jobs are idempotent, and the old one finishes its active jobs. Where
     # the new one cannot start, the old ones keep working the queue.
-    if worker=$(start_container worker "$version" "$image"); then
+    worker=$(container_name worker "$version")
+    if start_container worker "$worker" "$version" "$image"; then
       log "worker $worker runs $version"
     else
       failed+=("worker did not start")
@@ -379,7 +388,7 @@ keep_image() {
   tag=$(local_image "$version")
   if ! docker image inspect "$image" >/dev/null 2>&1; then
     log "pulling $image"
-    docker pull -q "$image" >/dev/null 9>&- || die "could not pull $image (is the host logged in to the registry?)"
+    interruptible docker pull -q "$image" >/dev/null 9>&- || die "could not pull $image (is the host logged in to the registry?)"
   fi
   # A local tag keeps the image through `docker image prune` and makes rollback registry-free.
   docker tag "$image" "$tag"

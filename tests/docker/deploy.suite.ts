@@ -4,6 +4,7 @@
 // (`tls internal`), the MongoDB-wire server and Redis in Docker. Run by `npm run test:docker`
 // (scripts/test-docker.ts), which installs and starts what it needs; never part of `npm test`.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -267,11 +268,12 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     // Jobs of 8 s each, queued as the new version gets ready: the old worker (1.0.0) is running
     // eight of them (its concurrency) when the deploy stops it, and the rest wait in the queue.
     const queue = `import Bull from 'bull';
-const queue = new Bull(process.env.JOBS_QUEUE ?? 'groundwork', process.env.REDIS_URL);`;
+const queue = new Bull(process.env.JOBS_QUEUE ?? 'groundwork', process.env.REDIS_URL);
+const id = (i) => '${randomUUID()}-' + i;`;
     const enqueue = () =>
       inApp(`${queue}
 for (let i = 0; i < 12; i++)
-  await queue.add('jobs.sample', { message: 'across ' + i, delayMs: 8000 }, { jobId: 'across-' + i, attempts: 3 });
+  await queue.add('jobs.sample', { message: 'across ' + i, delayMs: 8000 }, { jobId: id(i), attempts: 3 });
 await queue.close();`);
     // Each job's state and when it started: a job the old worker returned and the new one ran
     // again would start later the second time.
@@ -280,8 +282,8 @@ await queue.close();`);
         inApp(`${queue}
 const jobs = {};
 for (let i = 0; i < 12; i++) {
-  const job = await queue.getJob('across-' + i);
-  jobs[job.id] = { state: await job.getState(), processedOn: job.processedOn };
+  const job = await queue.getJob(id(i));
+  jobs[i] = { state: await job.getState(), processedOn: job.processedOn };
 }
 console.log(JSON.stringify(jobs));
 await queue.close();`),

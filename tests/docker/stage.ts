@@ -101,24 +101,13 @@ export async function startStage() {
         { check: false },
       ),
     async teardown() {
-      run(
-        docker,
-        [
-          'compose',
-          '--project-directory',
-          host.path,
-          '--profile',
-          'release',
-          'down',
-          '-v',
-          '-t',
-          '1',
-        ],
-        {
-          check: false,
-          env: { ...process.env, COMPOSE_FILE: 'compose.prod.yml:compose.local.yml' },
-        },
-      );
+      // From the deploy folder: Compose reads its .env there and resolves COMPOSE_FILE's paths
+      // from the working directory. Fails loudly (after the rest of the cleanup): volumes left
+      // behind would be the next run's data.
+      const down = run(docker, ['compose', '--profile', 'release', 'down', '-v', '-t', '1'], {
+        cwd: host.path,
+        check: false,
+      });
       const left = run(
         docker,
         ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],
@@ -145,6 +134,7 @@ export async function startStage() {
       if (images) run(docker, ['rmi', ...images.split('\n')], { check: false });
       host.stop();
       await registry.close();
+      if (down.code !== 0) throw new Error(`docker compose down failed:\n${down.stderr}`);
     },
   };
 }

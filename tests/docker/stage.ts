@@ -132,7 +132,7 @@ export async function startStage() {
         { check: false },
       ).stdout.trim();
       if (images) run(docker, ['rmi', ...images.split('\n')], { check: false });
-      host.stop();
+      await host.stop();
       await registry.close();
       if (down.code !== 0) throw new Error(`docker compose down failed:\n${down.stderr}`);
     },

@@ -111,14 +111,21 @@ describe('setup codemods', () => {
     for (const lang of newLanguages) {
       assert.match(
         read(dir, `locales/${lang}/NEEDS_TRANSLATION.md`),
-        new RegExp(`(is a copy|are copies) of \`locales/${source}/\``),
+        new RegExp(`still copies of \`locales/${source}/\``),
       );
+      assert.match(read(dir, `locales/${lang}/NEEDS_TRANSLATION.md`), /^- `nav\.signIn`$/m);
     }
     for (const lang of ['fr', 'ja']) {
       const common = JSON.parse(read(dir, `locales/${lang}/common.json`));
       assert.deepEqual(common.languages, { fr: 'Français', ja: '日本語' });
-      assert.equal(read(dir, `locales/${lang}/home.json`), read(dir, 'locales/fr/home.json'));
     }
+    // Each copy has the plural forms of its language: Japanese one, French three.
+    const seconds = (lang: string) =>
+      Object.keys(JSON.parse(read(dir, `locales/${lang}/home.json`)).status).filter((key) =>
+        key.startsWith('seconds_'),
+      );
+    assert.deepEqual(seconds('ja'), ['seconds_other']);
+    assert.deepEqual(seconds('fr'), ['seconds_one', 'seconds_many', 'seconds_other']);
   });
 
   test('state: answers, lock and configured, template-only files gone, workflows untouched', () => {

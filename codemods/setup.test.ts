@@ -46,6 +46,23 @@ async function importProject(dir: string) {
 }
 
 describe('setup codemods', () => {
+  test('rename: LICENSE, SECURITY.md and CODE_OF_CONDUCT.md name the owner and contact', () => {
+    const dir = fresh();
+    setUp(dir, baseAnswers, renderOptions);
+    assert.match(
+      read(dir, 'LICENSE'),
+      /\nCopyright \(c\) Acme Inc\nCopyright \(c\) The Groundwork authors \(the template this project started from\)\n\nPermission/,
+    );
+    for (const file of ['SECURITY.md', 'CODE_OF_CONDUCT.md'])
+      assert.match(read(dir, file), /\*\*ops@acme\.example\*\*/, file);
+    assert.doesNotMatch(read(dir, 'SECURITY.md'), /template-only|For the template itself/);
+    // Bug and feature forms stay for the project; the setup form is the template's.
+    assert.deepEqual(new Tree(dir).list('.github/ISSUE_TEMPLATE'), [
+      '.github/ISSUE_TEMPLATE/bug.yml',
+      '.github/ISSUE_TEMPLATE/feature.yml',
+    ]);
+  });
+
   test('rename: identity, package.json, README, AGENTS.md and compose', async () => {
     const dir = fresh();
     // With the jobs feature, so the compose files keep a worker that connects too.

@@ -63,6 +63,30 @@ describe('setup codemods', () => {
     ]);
   });
 
+  test('agents: kept, its files name no template; removed, nothing of it is left', () => {
+    const agents = readManifests(new Tree(rootDir)).find((f) => f.name === 'agents');
+    assert.ok(agents, 'the agents feature exists');
+    const kept = fresh();
+    setUp(kept, { ...baseAnswers, features: ['agents'] }, renderOptions);
+    for (const path of agents.paths) {
+      const files = new Tree(kept).list(path);
+      assert.ok(files.length > 0, `${path} is kept`);
+      for (const file of files) assert.doesNotMatch(read(kept, file), /groundwork/i, file);
+    }
+    const removed = fresh();
+    setUp(removed, { ...baseAnswers, features: [] }, renderOptions);
+    for (const path of agents.paths)
+      assert.deepEqual(new Tree(removed).list(path), [], `${path} is removed`);
+    const scripts = Object.keys(JSON.parse(read(removed, 'package.json')).scripts);
+    assert.deepEqual(
+      scripts.filter((name) => name.startsWith('mcp:')),
+      [],
+    );
+    for (const file of ['README.md', 'AGENTS.md']) {
+      assert.doesNotMatch(read(removed, file), /feature:agents|\.mcp\.json/, file);
+    }
+  });
+
   test('rename: identity, package.json, README, AGENTS.md and compose', async () => {
     const dir = fresh();
     // With the jobs feature, so the compose files keep a worker that connects too.

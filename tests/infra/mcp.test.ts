@@ -98,7 +98,7 @@ function connect(name: string, env: Record<string, string>) {
       const init = await request<{ serverInfo: { name: string } }>('initialize', {
         protocolVersion: '2025-06-18',
         capabilities: {},
-        clientInfo: { name: 'groundwork-test', version: '1' },
+        clientInfo: { name: 'mcp-test', version: '1' },
       });
       child.stdin.write(
         `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,

@@ -82,6 +82,8 @@ try {
   });
   await new Promise((r) => setTimeout(r, 1000));
   const underLoad = await stage.cliInBackground(['deploy', '2.0.0', '--image', v2.digest]).done;
+  // Until the old version has stopped too (the deploy does that after reporting).
+  await stage.idle();
   const loaded = await load.stop();
   if (underLoad.code !== 0)
     throw new Error(`deploying 2.0.0 under load failed:\n${underLoad.stderr}`);
@@ -120,6 +122,7 @@ const rows: Array<[string, string, string]> = [
     `${figures.rollbackSeconds} s`,
     'target < 10 s',
   ],
+  ['  of which: on the host, until switched and checked', `${figures.rollbackHostSeconds} s`, ''],
 ];
 for (const [name, value, target] of rows)
   console.log(`${name.padEnd(52)} ${value.padStart(14)}  ${target}`);

@@ -26,12 +26,25 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 cd "$DIR"
 STATE="$DIR/.deploy"
 HEALTH_PASSES=3
+# Health probes and the public check poll this often: a deploy waits no longer than it must.
+POLL_SECONDS=0.5
+# How long a deploy waits for the last one to finish stopping the version it replaced (its stop
+# grace period, 30 s, plus the drain and a margin).
+FINISH_TIMEOUT=90
+CADDY=
+REPLACED=
 START_TIME=$(date +%s)
+START_MS=$(($(date +%s%N) / 1000000))
 CLEANUP=()
 LIFELINE=
 SWITCH_MS=
 
-log() { printf '[deploy] %s\n' "$*" >&2; }
+# Each line says how long the run has taken so far: where a deploy spends its time shows in its log.
+elapsed() {
+  local ms=$(($(date +%s%N) / 1000000 - START_MS))
+  printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+log() { printf '[deploy %s] %s\n' "$(elapsed)" "$*" >&2; }
 error() { printf '[deploy] error: %s\n' "$*" >&2; }
 die() { error "$@"; exit 1; }
 
@@ -87,9 +100,17 @@ local_image() { printf '%s-release:%s' "$PROJECT" "${1//+/_}"; }
 # Under a lock that the kernel releases when this process dies (a killed deploy leaves no stale
 # lock). The descriptor is closed for the commands that outlive the script.
 take_lock() {
+  local info
   exec 9>"$STATE/lock"
   if ! flock -n 9; then
-    die "another deploy is running on this host (started: $(read_state lock.info)); try again when it ends"
+    info=$(read_state lock.info)
+    # The last deploy already switched and is only stopping what it replaced: wait for it.
+    if [[ $info == finishing* ]]; then
+      log "waiting for the last deploy to finish ($info)"
+      interruptible flock -w "$FINISH_TIMEOUT" 9 || die "the last deploy is still finishing after ${FINISH_TIMEOUT}s ($info)"
+    else
+      die "another deploy is running on this host (started: $info); try again when it ends"
+    fi
   fi
   printf '%s by %s (pid %s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SUDO_USER:-$(id -un)}" "$$" >"$STATE/lock.info"
 }
@@ -103,13 +124,27 @@ on_exit() {
   return "$status"
 }
 trap on_exit EXIT
+# Bash runs a trap only once the foreground command ends: long waits (the health gate, a pull, the
+# lock) run in the background and are waited for, so a dead connection stops them at once.
+interruptible() {
+  "$@" &
+  wait $!
+}
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- containers ----------------------------------------------------------------------------------
 
-has_service() { compose --profile release config --services 2>/dev/null 9>&- | grep -qx "$1"; }
+# The services compose.prod.yml defines (read once: each Compose call costs a fraction of a second).
+SERVICES=
+# (Not `compose config | grep -q`: under pipefail, grep quitting early can fail the pipeline.)
+has_service() {
+  if [ -z "$SERVICES" ]; then
+    SERVICES=$(compose --profile release config --services 9>&-) || die "docker compose cannot read $COMPOSE_FILE"
+  fi
+  grep -qx "$1" <<<"$SERVICES"
+}
 
 running() {
   docker ps --filter "label=com.docker.compose.project=$PROJECT" \
@@ -118,37 +153,40 @@ running() {
 
 # One-off containers of the compose service: compose.prod.yml stays the one description of how
 # the app runs (env files, network, init, stop grace period); no published port.
+container_name() { printf '%s-%s-%s-%s' "$PROJECT" "$1" "${2//+/_}" "$(date +%s)"; }
+
 start_container() {
-  local service=$1 version=$2 image=$3 name
-  name="$PROJECT-$service-${version//+/_}-$(date +%s)"
+  local service=$1 name=$2 version=$3 image=$4
   APP_IMAGE=$image compose run -d --no-deps --name "$name" \
     --label "groundwork.version=$version" "$service" >/dev/null 9>&-
   docker update --restart unless-stopped "$name" >/dev/null
-  printf '%s' "$name"
 }
 
-probe() {
-  docker exec "$1" node -e "fetch('http://127.0.0.1:3000/health/ready').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))" \
-    >/dev/null 2>&1
-}
+# The readiness gate, run inside the new container by the image's own Node (no published port, no
+# curl in the image): polls /health/ready every 250 ms and exits 0 after <passes> answers of 200 in
+# a row, 1 at <seconds>. One process for the whole wait, not one per probe: on a busy host, starting
+# Node costs more than the probe.
+READY_PROBE='const [passes, seconds] = process.argv.slice(1).map(Number);
+const deadline = Date.now() + seconds * 1000;
+for (let ok = 0; ; ) {
+  const ready = await fetch("http://127.0.0.1:3000/health/ready", { signal: AbortSignal.timeout(2000) })
+    .then((r) => r.status === 200, () => false);
+  ok = ready ? ok + 1 : 0;
+  if (ok >= passes) process.exit(0);
+  if (Date.now() > deadline) process.exit(1);
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}'
 
 wait_ready() {
-  local name=$1 passes=0 deadline=$(($(date +%s) + HEALTH_TIMEOUT))
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
-      log "the new container stopped; its last log lines:"
-      docker logs --tail 20 "$name" >&2 2>&1 || true
-      return 1
-    fi
-    if probe "$name"; then
-      passes=$((passes + 1))
-      [ "$passes" -ge "$HEALTH_PASSES" ] && return 0
-    else
-      passes=0
-    fi
-    sleep 1
-  done
-  log "no $HEALTH_PASSES answers of 200 from /health/ready in a row within ${HEALTH_TIMEOUT}s; last log lines:"
+  local name=$1
+  interruptible docker exec "$name" node --input-type=module -e "$READY_PROBE" "$HEALTH_PASSES" "$HEALTH_TIMEOUT" \
+    >/dev/null 2>&1 && return 0
+  # The probe also ends when the container stops (or restarts after a crash).
+  if [ "$(docker inspect -f '{{.State.Running}} {{.RestartCount}}' "$name" 2>/dev/null)" != "true 0" ]; then
+    log "the new container stopped; its last log lines:"
+  else
+    log "no $HEALTH_PASSES answers of 200 from /health/ready in a row within ${HEALTH_TIMEOUT}s; last log lines:"
+  fi
   docker logs --tail 20 "$name" >&2 2>&1 || true
   return 1
 }
@@ -175,7 +213,7 @@ write_upstream() {
 # `caddy reload` adapts and validates the new configuration first; Caddy keeps the old one when
 # it is invalid.
 reload_caddy() {
-  compose exec -T caddy caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile >/dev/null 2>&1 9>&-
+  docker exec "$CADDY" caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile >/dev/null 2>&1
 }
 
 switch_to() {
@@ -188,55 +226,85 @@ switch_to() {
   fi
 }
 
-public_check() {
-  local version=$1 domain cacert=() deadline body
-  domain=$(compose exec -T caddy printenv DOMAIN 9>&- | tr -d '\r')
+# What the public check needs from Caddy, read before the switch so that it does not lengthen it.
+DOMAIN=
+CACERT=()
+prepare_public_check() {
+  DOMAIN=$(docker exec "$CADDY" printenv DOMAIN)
   if [ "$(setting CADDY_TLS '')" = "tls internal" ]; then
-    compose exec -T caddy cat /data/caddy/pki/authorities/local/root.crt >"$STATE/local-ca.crt" 9>&-
-    cacert=(--cacert "$STATE/local-ca.crt")
+    docker exec "$CADDY" cat /data/caddy/pki/authorities/local/root.crt >"$STATE/local-ca.crt"
+    CACERT=(--cacert "$STATE/local-ca.crt")
   fi
+}
+
+public_check() {
+  local version=$1 domain=$DOMAIN cacert=("${CACERT[@]}") deadline body
   deadline=$(($(date +%s) + CHECK_TIMEOUT))
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    body=$(curl -fsS --max-time 5 "${cacert[@]}" --resolve "$domain:443:$CHECK_ADDRESS" \
+    body=$(curl -fsS --max-time 3 "${cacert[@]}" --resolve "$domain:443:$CHECK_ADDRESS" \
       "https://$domain/health" 2>/dev/null || true)
     if [[ $body == *"\"version\":\"$version\""* ]]; then return 0; fi
-    sleep 1
+    sleep "$POLL_SECONDS"
   done
   log "https://$domain/health did not answer as version $version within ${CHECK_TIMEOUT}s (answer: ${body:-none})"
   return 1
 }
 
+# A deploy brings Caddy and the databases up to date with compose.prod.yml (`compose up` changes
+# nothing that matches it). A rollback only needs them running: when they all are, it skips that
+# (a second or two of Compose) and leaves any change to the next deploy.
 ensure_stack() {
+  local action=$1
   mkdir -p "$DIR/caddy"
   [ -f "$DIR/caddy/upstream.caddy" ] || write_upstream ""
   [ -f "$DIR/.env.production" ] || die "$DIR/.env.production is missing: send it once (DEPLOY_ENV_FILE, README \"Deploy\")"
   local services=(caddy mongo)
   has_service redis && services+=(redis)
+  if [ "$action" = rollback ] && stack_running "${services[@]}"; then
+    CADDY=$(running caddy)
+    return 0
+  fi
   log "starting ${services[*]} (when not running)"
-  compose up -d --wait "${services[@]}" >/dev/null 2>&1 9>&- || {
+  interruptible compose up -d --wait "${services[@]}" >/dev/null 2>&1 9>&- || {
     compose ps -a >&2 9>&-
     die "the stack did not start (see docker compose logs)"
   }
+  CADDY=$(compose ps -q caddy 9>&-)
+}
+
+# True when each service has one running container that is not unhealthy or still starting.
+stack_running() {
+  local service states
+  states=$(docker ps --filter "label=com.docker.compose.project=$PROJECT" \
+    --format '{{.Label "com.docker.compose.service"}} {{.Status}}')
+  for service in "$@"; do
+    [ "$(grep "^$service Up" <<<"$states" | grep -cv '(unhealthy)\|(health: starting)')" -eq 1 ] || return 1
+  done
 }
 
 # --- commands --------------------------------------------------------------------------------------
 
-# Switches traffic to <image> as <version>; the heart of deploy and rollback.
+# Switches traffic to <image> as <version>; the heart of deploy and rollback. Returns once the
+# public URL serves the new version and the state is recorded; stopping what it replaced is left
+# to `finish_later`.
 release() {
-  local action=$1 version=$2 image=$3 old new worker old_workers=()
+  local action=$1 version=$2 image=$3 old new
   old=$(upstream_of)
   log "starting $version beside ${old:-nothing}"
-  new=$(start_container app "$version" "$image") || {
+  new=$(container_name app "$version")
+  # Named before it starts, so that a run stopped meanwhile removes it too.
+  CLEANUP=("$new")
+  start_container app "$new" "$version" "$image" || {
     error "could not start $version (docker compose run failed)"
     return 1
   }
-  CLEANUP=("$new")
   if ! wait_ready "$new"; then
     audit "$action" "$version" failed "not ready"
     result "$action" "$version" failed
     error "$version did not become ready: ${old:-nothing} keeps serving, $version is removed"
     return 1
   fi
+  prepare_public_check
   log "$version is ready; switching Caddy to it"
   local switched
   switched=$(now_ms)
@@ -256,28 +324,63 @@ release() {
   CLEANUP=()
   # From the reload to the public URL answering as the new version.
   SWITCH_MS=$(($(now_ms) - switched))
-  log "switched to $version in ${SWITCH_MS} ms; draining ${old:-nothing}"
-  if has_service worker; then
-    mapfile -t old_workers < <(running worker)
-    # Both run for a moment: jobs are idempotent, and the old one finishes its active jobs.
-    worker=$(start_container worker "$version" "$image")
-    if [ ${#old_workers[@]} -gt 0 ]; then
-      docker stop "${old_workers[@]}" >/dev/null && docker rm "${old_workers[@]}" >/dev/null
-    fi
-    log "worker $worker runs $version"
-  fi
-  if [ -n "$old" ]; then
-    sleep "$DRAIN_SECONDS"
-    # SIGTERM: the app stops taking requests, finishes those in flight, then exits.
-    docker stop "$old" >/dev/null 2>&1 || true
-    docker rm "$old" >/dev/null 2>&1 || true
-  fi
+  log "switched to $version in ${SWITCH_MS} ms"
   local current
   current=$(read_state current)
   if [ -n "$current" ] && [ "$current" != "$version" ]; then write_state previous "$current"; fi
   write_state current "$version"
   audit "$action" "$version" ok "$image"
-  result "$action" "$version" ok
+  REPLACED=$old
+}
+
+# The work after a checked switch runs detached, so the command reports as soon as the new
+# version serves: the new worker starts, then the old workers finish their active jobs and the old
+# app drains and finishes its requests, side by side. It inherits the lock (descriptor 9), so the
+# next deploy waits for it; its log is .deploy/finish.log.
+finish_later() {
+  local action=$1 version=$2 image=$3
+  printf 'finishing %s %s since %s (stopping %s)\n' "$action" "$version" \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${REPLACED:-nothing}" >"$STATE/lock.info"
+  setsid "$DIR/host.sh" finish "$action" "$version" "$image" "$REPLACED" \
+    </dev/null >>"$STATE/finish.log" 2>&1 &
+  log "stopping ${REPLACED:-nothing} in the background (log: .deploy/finish.log)"
+}
+
+stop_containers() {
+  [ $# -gt 0 ] || return 0
+  # SIGTERM, then the service's stop grace period; removed once stopped.
+  docker stop "$@" >/dev/null && docker rm "$@" >/dev/null
+}
+
+cmd_finish() {
+  local action=$1 version=$2 image=$3 old=${4:-} worker old_workers=() failed=()
+  log "finishing $action $version"
+  if has_service worker; then
+    mapfile -t old_workers < <(running worker)
+    # Both run for a moment: jobs are idempotent, and the old one finishes its active jobs. Where
+    # the new one cannot start, the old ones keep working the queue.
+    worker=$(container_name worker "$version")
+    if start_container worker "$worker" "$version" "$image"; then
+      log "worker $worker runs $version"
+    else
+      failed+=("worker did not start")
+      old_workers=()
+    fi
+  fi
+  stop_containers "${old_workers[@]}" &
+  local workers_stopped=$!
+  if [ -n "$old" ]; then
+    # Caddy no longer sends it requests; SIGTERM lets those in flight finish.
+    sleep "$DRAIN_SECONDS"
+    stop_containers "$old" || failed+=("could not stop $old")
+  fi
+  wait "$workers_stopped" || failed+=("could not stop the old worker")
+  if [ "$action" = deploy ]; then prune_images; fi
+  if [ ${#failed[@]} -gt 0 ]; then
+    audit finish "$version" failed "${failed[*]}"
+    die "finishing $version: ${failed[*]}"
+  fi
+  log "finished $action $version: ${old:-nothing} stopped"
 }
 
 keep_image() {
@@ -285,7 +388,7 @@ keep_image() {
   tag=$(local_image "$version")
   if ! docker image inspect "$image" >/dev/null 2>&1; then
     log "pulling $image"
-    docker pull -q "$image" >/dev/null 9>&- || die "could not pull $image (is the host logged in to the registry?)"
+    interruptible docker pull -q "$image" >/dev/null 9>&- || die "could not pull $image (is the host logged in to the registry?)"
   fi
   # A local tag keeps the image through `docker image prune` and makes rollback registry-free.
   docker tag "$image" "$tag"
@@ -332,7 +435,7 @@ cmd_deploy() {
   if [ -z "$version" ] || [ -z "$image" ]; then die "usage: host.sh deploy <version> <image@sha256:digest>"; fi
   valid_version "$version"
   take_lock
-  ensure_stack
+  ensure_stack deploy
   keep_image "$version" "$image"
   # Before a version that may change data (DEPLOY_BACKUP_BEFORE_DEPLOY=yes), once one is running.
   if [ "$BACKUP_BEFORE_DEPLOY" = yes ] && [ -n "$(read_state current)" ]; then backup; fi
@@ -343,7 +446,8 @@ cmd_deploy() {
     exit 1
   fi
   record_release "$version" "$image"
-  prune_images
+  finish_later deploy "$version" "$(local_image "$version")"
+  result deploy "$version" ok
 }
 
 cmd_rollback() {
@@ -354,8 +458,10 @@ cmd_rollback() {
   valid_version "$version"
   docker image inspect "$(local_image "$version")" >/dev/null 2>&1 \
     || die "version $version is not kept on this host (kept: $(cut -f1 "$STATE/releases" | tr '\n' ' '))"
-  ensure_stack
+  ensure_stack rollback
   release rollback "$version" "$(local_image "$version")" || exit 1
+  finish_later rollback "$version" "$(local_image "$version")"
+  result rollback "$version" ok
 }
 
 # --- backups: the app image's own dump (docs/decisions/0052), run next to the database -----------
@@ -442,6 +548,8 @@ main() {
     status) cmd_status ;;
     backup) cmd_backup ;;
     restore) cmd_restore "$@" ;;
+    # Started by finish_later, holding the lock it inherits.
+    finish) cmd_finish "$@" ;;
     *) die "unknown command '$command' (use: deploy <version> <image>, rollback [<version>], status, backup, restore <file>)" ;;
   esac
 }

@@ -3,7 +3,8 @@
 // (scripts/docker.sh: Docker engine, Compose, Caddy, local base images; cached, progress shown),
 // starts dockerd when it is not running, and stops what it started at the end. Not part of
 // `npm test` (it takes minutes); .ci/run runs both.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { globSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootDir } from '../src/core/config/paths.ts';
@@ -28,10 +29,13 @@ for (const step of ['install', 'start', 'env']) {
 const files = process.argv.slice(2).length
   ? process.argv.slice(2)
   : globSync('tests/docker/*.suite.ts', { cwd: rootDir });
-const suite = spawnSync(
+const suite = spawn(
   process.execPath,
   ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
   { cwd: rootDir, stdio: 'inherit' },
 );
+// Interrupted (Ctrl-C, a CI timeout), the suite stops and tears down first; dockerd stops after it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => suite.kill(signal));
+const [code] = (await once(suite, 'close')) as [number | null];
 if (!wasRunning) bash('stop');
-process.exit(suite.status ?? 1);
+process.exit(code ?? 1);

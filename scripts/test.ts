@@ -1,8 +1,9 @@
 // `npm test`: the everyday run of every check CI runs, in order: build the assets, lint and
 // format, type-check, the unit/integration/infra tests (node:test) and the browser tests
-// (Playwright). `npm run test:all` (what CI runs) adds the slow suites: the setup matrix, and any
-// other suite listed in `slow` below. Every step runs even when an earlier one fails, so one run
-// shows everything that is wrong. Arguments name the steps to run (`unit`, `e2e`, `matrix`...).
+// (Playwright). `npm run test:all` (what CI runs) adds the slow suites: the setup matrix, the
+// Docker end-to-end suite, and any other suite listed in `slow` below. Every step runs even when
+// an earlier one fails, so one run shows everything that is wrong. Arguments name the steps to
+// run (`unit`, `e2e`, `matrix`, `docker`...).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -61,9 +62,9 @@ const everyday: Step[] = [
 const slow: Step[] = [
   ...suite('fresh', 'fresh clone on an older Node', freshClone),
   ...suite('matrix', 'setup matrix', matrix),
-  // The Docker end-to-end suite joins here once it passes whole and its cold install fits CI's
-  // time (docs/decisions/0052); until then `npm run test:docker` runs it on its own:
-  // { id: 'docker', name: 'Docker end to end', command: 'npm', args: ['run', 'test:docker'] },
+  // The Docker end-to-end suite (`npm run test:docker`): installs Docker and its tools on first
+  // use, starts dockerd and stops it again (docs/decisions/0053).
+  { id: 'docker', name: 'Docker end to end', command: node, args: ['scripts/test-docker.ts'] },
 ];
 const known = [...everyday, ...slow];
 const unknown = only.filter((id) => !known.some((step) => step.id === id));
@@ -91,6 +92,8 @@ if (!process.env.MONGODB_URL) {
         '                 (docker run -d -p 27017:27017 mongo:8)',
         '  REDIS_URL      a Redis, e.g. redis://127.0.0.1:6379 (docker run -d -p 6379:6379 redis:7)',
         '  CHROMIUM_PATH  a Chromium binary, or run: npx playwright install chromium',
+        '  S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY  an S3-compatible server and its',
+        '                 keys, e.g. MinIO (the storage tests; skipped without it, except in CI)',
         '  ACTIONLINT, ZIZMOR  paths to actionlint and zizmor (the workflow lint)',
         'Set them (in the environment) and run npm test again.',
       ].join('\n'),

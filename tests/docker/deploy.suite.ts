@@ -4,14 +4,19 @@
 // (`tls internal`), the MongoDB-wire server and Redis in Docker. Run by `npm run test:docker`
 // (scripts/test-docker.ts), which installs and starts what it needs; never part of `npm test`.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rootDir } from '../../src/core/config/paths.ts';
 import { buildProjectImage, release } from './images.ts';
 import { startLoad } from './load.ts';
 import { docker, run, start } from './run.ts';
 import { domain, project, type Stage, servingVersion, startStage } from './stage.ts';
+
+// The worker and its queue belong to the jobs feature: a project without it has neither.
+const withJobs = existsSync(join(rootDir, 'src/features/jobs'));
 
 let stage: Stage;
 let releases: Record<'v1' | 'v2' | 'v3' | 'v4', ReturnType<typeof release>>;
@@ -27,20 +32,7 @@ function cli(args: string[], extra: Record<string, string> = {}) {
 
 const serving = () => servingVersion(stage);
 
-function appContainers(): string[] {
-  return run(docker, [
-    'ps',
-    '-a',
-    '--filter',
-    `label=com.docker.compose.project=${project}`,
-    '--filter',
-    'label=com.docker.compose.service=app',
-    '--format',
-    '{{.Label "groundwork.version"}}',
-  ])
-    .stdout.split('\n')
-    .filter(Boolean);
-}
+const appContainers = () => containersOf('app');
 
 const status = () => cli(['status']).stdout;
 
@@ -51,6 +43,40 @@ async function until(what: string, check: () => boolean, ms: number) {
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.fail(`${what} within ${ms} ms`);
+}
+
+/**
+ * A deploy reports once the new version serves; it stops the old one in the background, holding
+ * the host's lock until done. Waits for that, and checks only `version` is left running.
+ */
+async function finished(version: string) {
+  await stage.idle();
+  assert.deepEqual(appContainers(), [version], 'only the new version runs');
+  if (withJobs) assert.deepEqual(workerContainers(), [version], 'the worker runs the new version');
+}
+
+function containersOf(service: string): string[] {
+  return run(docker, [
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+    '--format',
+    '{{.Label "groundwork.version"}}',
+  ])
+    .stdout.split('\n')
+    .filter(Boolean);
+}
+const workerContainers = () => containersOf('worker');
+
+/** Runs an ES module in the app container Caddy sends traffic to, next to the database and Redis. */
+function inApp(code: string): string {
+  const upstream = readFileSync(join(stage.host.path, 'caddy/upstream.caddy'), 'utf8');
+  const app = /^reverse_proxy (\S+):3000/m.exec(upstream)?.[1];
+  assert.ok(app, `no version is serving: ${upstream}`);
+  return run(docker, ['exec', app, 'node', '--input-type=module', '-e', code]).stdout;
 }
 
 describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
@@ -78,20 +104,11 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     await stage?.teardown();
   });
 
-  test('the first deploy (1.0.0) brings up the stack and serves HTTPS through Caddy', () => {
+  test('the first deploy (1.0.0) brings up the stack and serves HTTPS through Caddy', async () => {
     const ran = cli(['deploy', '1.0.0', '--image', releases.v1.digest]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /result: action=deploy version=1\.0\.0 outcome=ok seconds=\d+/);
-    writeFileSync(
-      stage.caFile,
-      run(docker, [
-        'exec',
-        'groundwork-caddy-1',
-        'cat',
-        '/data/caddy/pki/authorities/local/root.crt',
-      ]).stdout,
-    );
-    ca = readFileSync(stage.caFile, 'utf8');
+    ca = stage.trustCaddy();
     assert.equal(serving(), '1.0.0');
     const headers = stage.curl('/', ['-D', '-', '-o', '/dev/null']).stdout;
     assert.match(headers, /^HTTP\/2 200/m);
@@ -116,6 +133,7 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     const mode = run('stat', ['-c', '%a', join(stage.host.path, '.env.production')]).stdout.trim();
     assert.equal(mode, '600');
     assert.match(status(), /current: {2}1\.0\.0/);
+    await finished('1.0.0');
   });
 
   test('2.0.0 deploys under load with 0 failed requests, and a slow request spans the switch', async () => {
@@ -152,7 +170,8 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
         req.on('error', reject);
         let sent = 0;
         const timer = setInterval(() => {
-          req.write(`f${String(sent).padStart(2, '0')}=xxxx&`);
+          // 8 bytes a chunk, as the content-length says: the app answers once it has them all.
+          req.write(`f${String(sent).padStart(2, '0')}=xxx&`);
           if (++sent === 30) {
             clearInterval(timer);
             req.end();
@@ -181,6 +200,8 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     });
     const ran = await deploy.done;
     outputs.push(ran.stdout, ran.stderr);
+    // The load goes on until the old version has stopped, which the deploy does after reporting.
+    if (ran.code === 0) await finished('2.0.0');
     clearInterval(sampler);
     const result = await load.stop();
     console.log(
@@ -200,7 +221,6 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
     assert.ok(slowRan.status > 0 && slowRan.status < 500, `the slow request got ${slowRan.status}`);
     assert.ok(slowRan.ms > 14_000, `the slow request took ${slowRan.ms} ms`);
     assert.ok(switchedAt > 0 && slowRan.ended > switchedAt, 'the slow request spanned the switch');
-    assert.deepEqual(appContainers(), ['2.0.0'], 'only the new version runs');
     assert.ok(commandLines.length > 0);
     assert.ok(!commandLines.includes(stage.secret), 'the secret appeared in ps output');
   });
@@ -242,12 +262,74 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
       assert.match(state, /previous: 2\.0\.0/);
       // Versions that never served are not kept.
       assert.match(state, /kept: {5}1\.0\.0 2\.0\.0 \n/);
+      await finished('1.0.0');
     } finally {
       await stage.registry.restart();
     }
   });
 
+  test('the worker finishes its jobs across a deploy, and nothing queued is lost', {
+    skip: !withJobs && 'the jobs feature was removed',
+  }, async () => {
+    // Jobs of 8 s each, queued as the new version gets ready: the old worker (1.0.0) is running
+    // eight of them (its concurrency) when the deploy stops it, and the rest wait in the queue.
+    const queue = `import Bull from 'bull';
+const queue = new Bull(process.env.JOBS_QUEUE ?? 'groundwork', process.env.REDIS_URL);
+const id = (i) => '${randomUUID()}-' + i;`;
+    const enqueue = () =>
+      inApp(`${queue}
+for (let i = 0; i < 12; i++)
+  await queue.add('jobs.sample', { message: 'across ' + i, delayMs: 8000 }, { jobId: id(i), attempts: 3 });
+await queue.close();`);
+    // Each job's state and when it started: a job the old worker returned and the new one ran
+    // again would start later the second time.
+    const jobs = (): Record<string, { state: string; processedOn?: number }> =>
+      JSON.parse(
+        inApp(`${queue}
+const jobs = {};
+for (let i = 0; i < 12; i++) {
+  const job = await queue.getJob(id(i));
+  jobs[i] = { state: await job.getState(), processedOn: job.processedOn };
+}
+console.log(JSON.stringify(jobs));
+await queue.close();`),
+      );
+    const deploy = stage.cliInBackground(['deploy', '2.0.0', '--image', releases.v2.digest]);
+    let log = '';
+    const enqueued: { tried: boolean; error?: unknown } = { tried: false };
+    deploy.child.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (!enqueued.tried && log.includes('2.0.0 is ready; switching Caddy')) {
+        enqueued.tried = true;
+        try {
+          enqueue();
+        } catch (error) {
+          enqueued.error = error;
+        }
+      }
+    });
+    const ran = await deploy.done;
+    outputs.push(ran.stdout, ran.stderr);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.ok(enqueued.tried, 'the deploy said 2.0.0 was ready');
+    if (enqueued.error) throw enqueued.error;
+    const atSwitch = jobs();
+    const active = Object.keys(atSwitch).filter((id) => atSwitch[id]?.state === 'active');
+    assert.ok(
+      active.length > 0,
+      `no job was running when the deploy ended: ${JSON.stringify(atSwitch)}`,
+    );
+    await finished('2.0.0');
+    const completed = () => Object.values(jobs()).every((job) => job.state === 'completed');
+    await until('every job completed', completed, 60_000);
+    const after = jobs();
+    // The jobs running on the old worker finished there (started once), after its SIGTERM.
+    for (const id of active) assert.equal(after[id]?.processedOn, atSwitch[id]?.processedOn, id);
+  });
+
   test('a second deploy while one runs is refused; a killed deploy leaves no stale lock', async () => {
+    await stage.idle();
+    const servingBefore = serving();
     const first = stage.cliInBackground(['deploy', '3.0.0', '--image', releases.v3.digest], {
       detached: true,
     });
@@ -264,36 +346,20 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
       () => !appContainers().includes('3.0.0'),
       15_000,
     );
-    assert.equal(serving(), '1.0.0');
+    assert.equal(serving(), servingBefore);
   });
 
   test('backup, wipe, restore: the same documents come back', () => {
-    const app = run(docker, [
-      'ps',
-      '--filter',
-      'label=com.docker.compose.project=groundwork',
-      '--filter',
-      'label=com.docker.compose.service=app',
-      '--format',
-      '{{.Names}}',
-    ]).stdout.trim();
     // Talks to the database from the running app container (the database is not published).
     const mongo = (code: string) =>
-      run(docker, [
-        'exec',
-        app,
-        'node',
-        '--input-type=module',
-        '-e',
-        `import mongodb from 'mongodb';
+      inApp(`import mongodb from 'mongodb';
 const { BSON, MongoClient } = mongodb;
 const { EJSON } = BSON;
 const client = new MongoClient(process.env.MONGODB_URL);
 await client.connect();
 const db = client.db();
 ${code}
-await client.close();`,
-      ]).stdout;
+await client.close();`);
     mongo(
       `await db.collection('drill').insertMany([{ n: 1, at: new Date(0) }, { n: 2, tags: ['x'] }, { n: 3 }]);`,
     );
@@ -343,7 +409,9 @@ await client.close();`,
         return ran.stdout + ran.stderr;
       });
     const audit = readFileSync(join(stage.host.path, '.deploy/audit.log'), 'utf8');
+    const finishing = readFileSync(join(stage.host.path, '.deploy/finish.log'), 'utf8');
     assert.match(audit, /\tdeploy\t1\.0\.0\tok\t/);
-    for (const text of [...outputs, ...logs, audit]) assert.ok(!text.includes(stage.secret));
+    for (const text of [...outputs, ...logs, audit, finishing])
+      assert.ok(!text.includes(stage.secret));
   });
 });

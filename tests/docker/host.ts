@@ -93,8 +93,10 @@ export async function startSshHost() {
     },
     /** A known_hosts line with another key: what a man in the middle would present. */
     wrongKnownHosts: knownHosts(otherHostKey),
-    stop() {
+    /** Stops sshd, then removes its folder (sshd writes its log there until it has exited). */
+    async stop() {
       sshd.child.kill();
+      await sshd.done;
       rmSync(dir, { recursive: true, force: true });
     },
   };

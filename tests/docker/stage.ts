@@ -60,6 +60,19 @@ export async function startStage() {
       run(process.execPath, cliArgs(args), { env: env(extra), check: false }),
     cliInBackground: (args: string[], options: { detached?: boolean } = {}) =>
       start(process.execPath, cliArgs(args), { env: env(), ...options }),
+    /**
+     * Resolves once no deploy holds the host's lock: a deploy reports as soon as the new version
+     * serves and stops the old one in the background, under the lock.
+     */
+    async idle(ms = 90_000) {
+      const lock = join(host.path, '.deploy/lock');
+      const deadline = Date.now() + ms;
+      while (run('flock', ['-n', lock, 'true'], { check: false }).code !== 0) {
+        if (Date.now() > deadline)
+          throw new Error(`the host's deploy lock is still held after ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     /** Caddy's local CA (tls internal), once the stack runs. */
     trustCaddy(): string {
       writeFileSync(
@@ -88,24 +101,13 @@ export async function startStage() {
         { check: false },
       ),
     async teardown() {
-      run(
-        docker,
-        [
-          'compose',
-          '--project-directory',
-          host.path,
-          '--profile',
-          'release',
-          'down',
-          '-v',
-          '-t',
-          '1',
-        ],
-        {
-          check: false,
-          env: { ...process.env, COMPOSE_FILE: 'compose.prod.yml:compose.local.yml' },
-        },
-      );
+      // From the deploy folder: Compose reads its .env there and resolves COMPOSE_FILE's paths
+      // from the working directory. Fails loudly (after the rest of the cleanup): volumes left
+      // behind would be the next run's data.
+      const down = run(docker, ['compose', '--profile', 'release', 'down', '-v', '-t', '1'], {
+        cwd: host.path,
+        check: false,
+      });
       const left = run(
         docker,
         ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],
@@ -114,12 +116,25 @@ export async function startStage() {
         },
       ).stdout.trim();
       if (left) run(docker, ['rm', '-f', ...left.split('\n')], { check: false });
-      const images = run(docker, ['images', '-q', `${project}-release`], {
-        check: false,
-      }).stdout.trim();
-      if (images) run(docker, ['rmi', '-f', ...new Set(images.split('\n'))], { check: false });
-      host.stop();
+      // The host's kept releases and the tags pushed to this run's registry (its port is new each
+      // run, so they would pile up).
+      const images = run(
+        docker,
+        [
+          'images',
+          '--format',
+          '{{.Repository}}:{{.Tag}}',
+          '--filter',
+          `reference=${project}-release`,
+          '--filter',
+          `reference=${registry.address}/*`,
+        ],
+        { check: false },
+      ).stdout.trim();
+      if (images) run(docker, ['rmi', ...images.split('\n')], { check: false });
+      await host.stop();
       await registry.close();
+      if (down.code !== 0) throw new Error(`docker compose down failed:\n${down.stderr}`);
     },
   };
 }

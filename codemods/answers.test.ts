@@ -87,6 +87,7 @@ describe('the answer table', () => {
       contactEmail: 'nope',
       languages: 'en,en',
       defaultLanguage: 'xx',
+      profile: 'huge',
       features: 'jobs,jobs',
       domain: 'localhost',
       repository: 'no-owner',

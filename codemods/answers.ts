@@ -59,7 +59,8 @@ export type Choice = { value: string; label: string; hint?: string };
 /** A list of offered values; `noun` names them in errors ("is not one of the offered ..."). */
 export type Choices = {
   noun: string;
-  options(context: Pick<SetupContext, 'removable'>): Choice[];
+  /** `answers`, the answers given so far, narrow the offer where they can (the CLI's questions). */
+  options(context: Pick<SetupContext, 'removable'>, answers?: PartialAnswers): Choice[];
 };
 
 const languageChoices: Choices = {
@@ -67,10 +68,42 @@ const languageChoices: Choices = {
   options: () => languageCodes.map((code) => ({ value: code, label: languageLabel(code) })),
 };
 
+// Named starting sets of optional features (decision 0117). The features ticked are added to the
+// profile's; the saved answers keep only the resulting list. Names a template no longer has are
+// skipped, so a profile never asks for a feature that is gone.
+export const profiles = {
+  minimal: { label: 'Minimal (no optional feature)', features: [] as string[] | 'all' },
+  standard: {
+    label: 'Standard (sign-in by email link and background jobs)',
+    features: ['magic-link', 'jobs'] as string[] | 'all',
+  },
+  full: { label: 'Full (every optional feature)', features: 'all' as string[] | 'all' },
+};
+export type Profile = keyof typeof profiles;
+
+/** The features a profile keeps, among those that can be removed. */
+export const profileFeatures = (profile: unknown, removable: readonly string[]): string[] => {
+  const features = profiles[profile as Profile]?.features ?? [];
+  return removable.filter((name) => features === 'all' || features.includes(name));
+};
+
+const profileChoices: Choices = {
+  noun: 'profiles',
+  options: () => Object.entries(profiles).map(([value, { label }]) => ({ value, label })),
+};
+
 const featureChoices: Choices = {
   noun: 'features',
-  options: ({ removable }) =>
-    removable.map((m) => ({ value: m.name, label: m.label, hint: m.description })),
+  // Asked after a profile, only what it does not already keep.
+  options: ({ removable }, answers) => {
+    const kept = profileFeatures(
+      answers?.profile,
+      removable.map((m) => m.name),
+    );
+    return removable
+      .filter((m) => !kept.includes(m.name))
+      .map((m) => ({ value: m.name, label: m.label, hint: m.description }));
+  },
 };
 
 /**
@@ -207,13 +240,33 @@ const answerTable = {
     suggest: (_, answers) => (Array.isArray(answers.languages) ? answers.languages[0] : undefined),
     assumed: true,
   },
+  profile: {
+    // The form sends '' for "None".
+    schema: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .enum(Object.keys(profiles) as [Profile, ...Profile[]], 'is not one of the profiles')
+        .optional(),
+    ),
+    formId: 'profile',
+    label: 'Profile',
+    help: 'A starting set of optional features: minimal (none), standard (sign-in by email link, background jobs) or full (all). The features ticked below are added to it.',
+    control: { kind: 'dropdown', choices: profileChoices, multiple: false },
+    flag: {
+      name: 'profile',
+      value: '<name>',
+      help: 'minimal, standard or full: a starting set of features (--features adds to it)',
+    },
+    prompt: 'Profile (a starting set of optional features)',
+    suggest: () => 'full',
+  },
   features: {
     schema: z
       .array(z.string(), expected('a list of feature names'))
       .refine((list) => new Set(list).size === list.length, 'lists a feature twice'),
     formId: 'features',
     label: 'Optional features',
-    help: 'Tick what to keep. Everything unticked is removed: code, dependencies, services and docs.',
+    help: "Tick what to keep besides the profile's features. Everything else is removed: code, dependencies, services and docs.",
     control: { kind: 'checkboxes', choices: featureChoices },
     flag: {
       name: 'features',
@@ -221,7 +274,8 @@ const answerTable = {
       help: 'optional features to keep, comma-separated ("none" for none)',
     },
     prompt: 'Optional features to keep',
-    suggest: ({ removable }) => removable.map((m) => m.name),
+    // Without a profile, every feature; with one, nothing more than it keeps.
+    suggest: ({ removable }, answers) => (answers.profile ? [] : removable.map((m) => m.name)),
     assumed: true,
   },
   domain: {
@@ -366,9 +420,14 @@ export function validateAnswers(input: unknown, removableFeatures: string[]) {
     errors.push({ field: 'features', message: `unknown feature(s): ${unknown.join(', ')}` });
     return { errors };
   }
+  // A profile is a starting set: the answers keep the features it adds, not its name.
+  const { profile, ...given } = result.data;
+  const features = [
+    ...new Set([...profileFeatures(profile, removableFeatures), ...given.features]),
+  ];
   // A stable order makes the saved answers (and so the whole render) deterministic.
   const answers: Answers = {
-    ...result.data,
+    ...given,
     languages: [...result.data.languages].sort((a, b) =>
       a === result.data.defaultLanguage
         ? -1
@@ -376,7 +435,7 @@ export function validateAnswers(input: unknown, removableFeatures: string[]) {
           ? 1
           : a.localeCompare(b),
     ),
-    features: [...result.data.features].sort(),
+    features: features.sort(),
   };
   return { answers };
 }

@@ -42,18 +42,8 @@ export function renderInMemory(
   onProgress: Progress = () => {},
 ) {
   const tree = new Tree(root);
-  const project = new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true });
-  const context: CodemodContext = {
-    tree,
-    answers,
-    options,
-    sourceFile(path) {
-      return (
-        project.getSourceFile(`/${path}`) ??
-        project.createSourceFile(`/${path}`, tree.require(path))
-      );
-    },
-  };
+  const { sourceFile, sync } = sourceFiles(tree);
+  const context: CodemodContext = { tree, answers, options, sourceFile };
   codemods.forEach((codemod, i) => {
     onProgress({
       codemod: codemod.name,
@@ -62,12 +52,28 @@ export function renderInMemory(
       detail: codemod.describe(answers),
     });
     codemod.run(context);
-    // Source files edited through the AST go back into the tree, unless the codemod deleted them.
-    for (const file of project.getSourceFiles()) {
-      const path = file.getFilePath().slice(1);
-      if (!tree.exists(path)) project.removeSourceFile(file);
-      else if (tree.read(path) !== file.getFullText()) tree.write(path, file.getFullText());
-    }
+    sync();
   });
   return tree;
+}
+
+/** TypeScript files of a tree as ts-morph source files, kept in memory; `sync()` writes the edited
+ * ones back into the tree (unless the tree deleted them). */
+export function sourceFiles(tree: Tree) {
+  const project = new Project({ useInMemoryFileSystem: true, skipAddingFilesFromTsConfig: true });
+  return {
+    sourceFile(path: string): SourceFile {
+      return (
+        project.getSourceFile(`/${path}`) ??
+        project.createSourceFile(`/${path}`, tree.require(path))
+      );
+    },
+    sync() {
+      for (const file of project.getSourceFiles()) {
+        const path = file.getFilePath().slice(1);
+        if (!tree.exists(path)) project.removeSourceFile(file);
+        else if (tree.read(path) !== file.getFullText()) tree.write(path, file.getFullText());
+      }
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { rootDir } from '../src/core/config/paths.ts';
 import { type FormValues, issueBody } from '../tests/setup/issue-body.ts';
+import { profiles } from './answers.ts';
 import { removableFeatures } from './features.ts';
 import { parseSetupIssue, renderSetupForm, SETUP_FORM_PATH } from './form.ts';
 import { languageLabel } from './languages.ts';
@@ -83,6 +84,24 @@ describe('parsing and validating a setup issue', () => {
         domain: 'portal.acme.example',
       },
     });
+  });
+
+  test('a profile keeps its features, and the ticked ones are added to them', () => {
+    const features = (profile: string | undefined, ticked: string[]) =>
+      parseBody(body({ ...valid, features: ticked, ...(profile ? { profile: [profile] } : {}) }))
+        .answers?.features;
+    assert.deepEqual(features(profiles.minimal.label, []), []);
+    assert.deepEqual(features(profiles.minimal.label, ['Sign-in by email link']), ['magic-link']);
+    assert.deepEqual(features(profiles.standard.label, []), ['jobs', 'magic-link']);
+    assert.deepEqual(features(profiles.full.label, ['Sign-in by email link']), [
+      'jobs',
+      'magic-link',
+    ]);
+    // No profile: exactly what is ticked. The answers keep the list, never the profile's name.
+    assert.deepEqual(features(undefined, []), []);
+    assert.ok(
+      !('profile' in (parseBody(body({ ...valid, profile: [profiles.full.label] })).answers ?? {})),
+    );
   });
 
   test('CRLF line ends give the same answers', () => {

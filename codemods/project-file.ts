@@ -20,3 +20,16 @@ export function setProperty(
       : JSON.stringify(value),
   );
 }
+
+/** A property's literal value: a string, or an array of strings. */
+export function getProperty(object: ObjectLiteralExpression, name: string): string | string[] {
+  const value = object
+    .getPropertyOrThrow(name)
+    .asKindOrThrow(SyntaxKind.PropertyAssignment)
+    .getInitializerOrThrow();
+  const literal = (node: typeof value) =>
+    node.asKindOrThrow(SyntaxKind.StringLiteral).getLiteralValue();
+  return value.isKind(SyntaxKind.ArrayLiteralExpression)
+    ? value.getElements().map(literal)
+    : literal(value);
+}

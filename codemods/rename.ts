@@ -1,18 +1,20 @@
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import type { Answers } from './answers.ts';
 import type { Codemod } from './engine.ts';
-import { projectObject, setProperty } from './project-file.ts';
+import { getProperty, projectObject, setProperty } from './project-file.ts';
 
 // Markdown is rendered by GitHub; a name must read as text there, never as markup.
 const markdownText = (value: string) => value.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-// Renames the template into the project: its identity file, package.json, README, compose and
-// AGENTS.md. Everything else (views, emails, logs) reads src/project.ts.
+// Renames the template into the project: its identity file, package.json, README, compose,
+// AGENTS.md, LICENSE and the contact in SECURITY.md and CODE_OF_CONDUCT.md. Everything else
+// (views, emails, logs) reads src/project.ts.
 export const rename: Codemod = {
   name: 'rename',
   describe: (answers) => `${answers.name} (${answers.slug})`,
   run({ tree, answers, sourceFile }) {
     const project = projectObject(sourceFile('src/project.ts'));
+    const previousEmail = getProperty(project, 'contactEmail') as string;
     setProperty(project, 'name', answers.name);
     setProperty(project, 'slug', answers.slug);
     setProperty(project, 'description', answers.description);
@@ -54,6 +56,25 @@ export const rename: Codemod = {
       ),
     );
 
+    // LICENSE: the project's owner holds its copyright; the template's notice stays, as the MIT
+    // license asks of every copy of its code.
+    const license = tree.read('LICENSE');
+    if (license !== undefined) {
+      tree.write(
+        'LICENSE',
+        license.replace(
+          /^(Copyright \(c\) .*\n)+/m,
+          `Copyright (c) ${answers.organization}\n${TEMPLATE_NOTICE} (the template this project started from)\n`,
+        ),
+      );
+    }
+    // Where to report a vulnerability or a breach of the code of conduct.
+    for (const file of ['SECURITY.md', 'CODE_OF_CONDUCT.md']) {
+      const text = tree.read(file);
+      if (text !== undefined)
+        tree.write(file, text.replaceAll(`**${previousEmail}**`, `**${answers.contactEmail}**`));
+    }
+
     // Compose files: the project name (container and volume prefix) and the database every
     // service (app, worker) connects to.
     const database = answers.slug.replaceAll('-', '_');
@@ -80,6 +101,8 @@ export const rename: Codemod = {
     }
   },
 };
+
+const TEMPLATE_NOTICE = 'Copyright (c) The Groundwork authors';
 
 // compose.prod.yml: the image the app and worker run (the release workflow pushes it to
 // ghcr.io/<owner>/<slug>) and the domain Caddy serves. Each stays a default the host's .env can

@@ -46,6 +46,49 @@ async function importProject(dir: string) {
 }
 
 describe('setup codemods', () => {
+  test('rename: LICENSE, SECURITY.md and CODE_OF_CONDUCT.md name the owner and contact', () => {
+    const dir = fresh();
+    setUp(dir, baseAnswers, renderOptions);
+    assert.match(
+      read(dir, 'LICENSE'),
+      /\nCopyright \(c\) Acme Inc\nCopyright \(c\) The Groundwork authors \(the template this project started from\)\n\nPermission/,
+    );
+    for (const file of ['SECURITY.md', 'CODE_OF_CONDUCT.md'])
+      assert.match(read(dir, file), /\*\*ops@acme\.example\*\*/, file);
+    assert.doesNotMatch(read(dir, 'SECURITY.md'), /template-only|For the template itself/);
+    // Bug and feature forms stay for the project; the setup form is the template's.
+    assert.deepEqual(new Tree(dir).list('.github/ISSUE_TEMPLATE'), [
+      '.github/ISSUE_TEMPLATE/bug.yml',
+      '.github/ISSUE_TEMPLATE/feature.yml',
+    ]);
+  });
+
+  const agents = readManifests(new Tree(rootDir)).find((f) => f.name === 'agents');
+  test('agents: kept, its files name no template; removed, nothing of it is left', {
+    skip: !agents && 'the project has no agents feature',
+  }, () => {
+    assert.ok(agents);
+    const kept = fresh();
+    setUp(kept, { ...baseAnswers, features: ['agents'] }, renderOptions);
+    for (const path of agents.paths) {
+      const files = new Tree(kept).list(path);
+      assert.ok(files.length > 0, `${path} is kept`);
+      for (const file of files) assert.doesNotMatch(read(kept, file), /groundwork/i, file);
+    }
+    const removed = fresh();
+    setUp(removed, { ...baseAnswers, features: [] }, renderOptions);
+    for (const path of agents.paths)
+      assert.deepEqual(new Tree(removed).list(path), [], `${path} is removed`);
+    const scripts = Object.keys(JSON.parse(read(removed, 'package.json')).scripts);
+    assert.deepEqual(
+      scripts.filter((name) => name.startsWith('mcp:')),
+      [],
+    );
+    for (const file of ['README.md', 'AGENTS.md']) {
+      assert.doesNotMatch(read(removed, file), /feature:agents|\.mcp\.json/, file);
+    }
+  });
+
   test('rename: identity, package.json, README, AGENTS.md and compose', async () => {
     const dir = fresh();
     // With the jobs feature, so the compose files keep a worker that connects too.
@@ -111,14 +154,21 @@ describe('setup codemods', () => {
     for (const lang of newLanguages) {
       assert.match(
         read(dir, `locales/${lang}/NEEDS_TRANSLATION.md`),
-        new RegExp(`(is a copy|are copies) of \`locales/${source}/\``),
+        new RegExp(`still copies of \`locales/${source}/\``),
       );
+      assert.match(read(dir, `locales/${lang}/NEEDS_TRANSLATION.md`), /^- `nav\.signIn`$/m);
     }
     for (const lang of ['fr', 'ja']) {
       const common = JSON.parse(read(dir, `locales/${lang}/common.json`));
       assert.deepEqual(common.languages, { fr: 'Français', ja: '日本語' });
-      assert.equal(read(dir, `locales/${lang}/home.json`), read(dir, 'locales/fr/home.json'));
     }
+    // Each copy has the plural forms of its language: Japanese one, French three.
+    const seconds = (lang: string) =>
+      Object.keys(JSON.parse(read(dir, `locales/${lang}/home.json`)).status).filter((key) =>
+        key.startsWith('seconds_'),
+      );
+    assert.deepEqual(seconds('ja'), ['seconds_other']);
+    assert.deepEqual(seconds('fr'), ['seconds_one', 'seconds_many', 'seconds_other']);
   });
 
   test('state: answers, lock and configured, template-only files gone, workflows untouched', () => {

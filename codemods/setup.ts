@@ -51,7 +51,7 @@ export function setUp(
 }
 
 // Biome formats TypeScript, JSON and CSS; other files are written in their final form.
-function format(root: string, paths: string[]) {
+export function format(root: string, paths: string[]) {
   const formattable = paths.filter((p) => /\.(ts|json|css|js)$/.test(p));
   if (formattable.length === 0) return;
   const biome = join(root, 'node_modules', '.bin', 'biome');

@@ -147,7 +147,7 @@ async function askText(prompts: Prompts, field: AnswerField, suggestion: unknown
 function offered(field: AnswerField, answers: PartialAnswers, context: SetupContext) {
   const { control } = field;
   if (control.kind === 'text') return [];
-  const options = control.choices.options(context);
+  const options = control.choices.options(context, answers);
   if (control.kind !== 'dropdown' || !control.among) return options;
   const among = answers[control.among];
   return (Array.isArray(among) ? among : []).flatMap((value) =>

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, freemem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { Answers } from '../../codemods/answers.ts';
+import { type Answers, type Profile, validateAnswers } from '../../codemods/answers.ts';
 import { removableFeatures, removedFeatures } from '../../codemods/features.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
@@ -19,19 +19,22 @@ import { baseAnswers } from '../setup/answers.ts';
 const features = removableFeatures(new Tree(rootDir));
 const all = features.map((f) => f.name);
 
+// A setup profile's answers as the form and the CLI resolve them (the features it keeps).
+function profile(name: Profile, answers: Partial<Answers>): Answers {
+  const result = validateAnswers({ ...baseAnswers, ...answers, profile: name, features: [] }, all);
+  assert.ok(result.answers, JSON.stringify(result.errors));
+  return result.answers;
+}
+
 const entries: Array<{ name: string; answers: Answers }> = [
   {
-    name: 'minimal: no optional feature, one language',
-    answers: { ...baseAnswers, languages: ['en'], defaultLanguage: 'en', features: [] },
+    name: 'minimal profile: no optional feature, one language',
+    answers: profile('minimal', { languages: ['en'], defaultLanguage: 'en' }),
   },
+  { name: 'standard profile: email links and jobs', answers: profile('standard', {}) },
   {
-    name: 'full: every feature, three languages',
-    answers: {
-      ...baseAnswers,
-      languages: ['en', 'es', 'fr'],
-      defaultLanguage: 'en',
-      features: all,
-    },
+    name: 'full profile: every feature, three languages',
+    answers: profile('full', { languages: ['en', 'es', 'fr'], defaultLanguage: 'en' }),
   },
   ...features.map((f) => ({
     name: `without ${f.name}`,

@@ -4,7 +4,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { profileFeatures } from '../../codemods/answers.ts';
+import { removableFeatures } from '../../codemods/features.ts';
 import { isConfigured } from '../../codemods/setup.ts';
+import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 
@@ -60,6 +63,31 @@ describe('npm run setup', {
     const again = await setup(dir, ...flags);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already set up/);
+  });
+
+  test('--profile keeps its features; --features adds to them', async () => {
+    const dir = copyProject();
+    copies.push(dir);
+    const removable = removableFeatures(new Tree(dir)).map((f) => f.name);
+    const kept = (...args: string[]) =>
+      setup(dir, ...flags, '--dry-run', ...args).then((result) => {
+        assert.equal(result.code, 0, result.stderr);
+        return /features: keep (.*)$/m.exec(result.stderr)?.[1];
+      });
+    const standard = profileFeatures('standard', removable);
+    assert.equal(await kept('--profile=standard'), standard.join(', '));
+    assert.equal(await kept('--profile=minimal'), 'no optional features');
+    assert.equal(await kept('--profile=full'), removable.join(', '));
+    const extra = removable.find((name) => !standard.includes(name));
+    if (extra) {
+      assert.equal(
+        await kept('--profile=standard', `--features=${extra}`),
+        [...standard, extra].sort().join(', '),
+      );
+    }
+    const wrong = await setup(dir, ...flags, '--dry-run', '--profile=huge');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /Profile: is not one of the profiles/);
   });
 
   test('--dry-run prints the diff and writes nothing', async () => {

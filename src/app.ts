@@ -14,6 +14,7 @@ import { outboxRoutes } from './core/email/email.ts';
 import { parseBodies } from './core/http/body.ts';
 import { compressResponses } from './core/http/compress.ts';
 import { errorPages } from './core/http/errors.ts';
+import { loopbackOnlyUnder } from './core/http/loopback.ts';
 import { requestLog } from './core/http/request-log.ts';
 import { securityHeaders } from './core/http/security.ts';
 import { createI18n, createTranslators, detectLanguage } from './core/i18n/i18n.ts';
@@ -141,6 +142,7 @@ export function createApp({
   app.use(parseBodies());
   app.use(services.sessions.middleware);
   app.use(csrfProtection(csrf));
+  if (!production) app.use(loopbackOnlyUnder(['/debug']));
   for (const feature of features) {
     for (const middleware of feature.middleware?.(services) ?? []) app.use(middleware);
   }

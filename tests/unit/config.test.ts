@@ -26,11 +26,24 @@ function problemsOf(fn: () => unknown): string[] {
 
 describe('config', () => {
   test('defaults apply when nothing is set', () => {
-    const config = loadConfig({ cwd: folder({}), env: {} });
+    const config = loadConfig({ cwd: folder({}), env: { MONGODB_URL: 'mongodb://db/app' } });
     assert.equal(config.PORT, 3000);
-    assert.equal(config.NODE_ENV, 'development');
+    assert.equal(config.NODE_ENV, 'production');
     assert.equal(config.LOG_LEVEL, 'info');
     assert.equal(config.TRUST_PROXY, false);
+  });
+
+  test('security review 1: without NODE_ENV it is production; development and test listen on loopback unless HOST says otherwise', () => {
+    const cwd = folder({});
+    const bare = loadConfig({ cwd, env: { MONGODB_URL: 'mongodb://db/app' } });
+    assert.equal(bare.production, true, '`npm start` and the image run production');
+    assert.equal(bare.HOST, '0.0.0.0', 'production listens on every interface (a container)');
+    for (const NODE_ENV of ['development', 'test']) {
+      assert.equal(loadConfig({ cwd, env: { NODE_ENV } }).HOST, '127.0.0.1', NODE_ENV);
+      assert.equal(loadConfig({ cwd, env: { NODE_ENV, HOST: '0.0.0.0' } }).HOST, '0.0.0.0');
+    }
+    const packageJson = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8'));
+    assert.doesNotMatch(packageJson.scripts.start, /NODE_ENV=(development|test)/);
   });
 
   test('precedence: env > .env.local > .env > config.yml > defaults', () => {
@@ -39,16 +52,19 @@ describe('config', () => {
       '.env': 'PORT=4002\nLOG_LEVEL=warn\nHOST=10.0.0.2\n',
       '.env.local': 'PORT=4003\nLOG_LEVEL=error\n',
     });
-    const config = loadConfig({ cwd, env: { PORT: '4004' } });
+    const config = loadConfig({ cwd, env: { PORT: '4004', MONGODB_URL: 'mongodb://db/app' } });
     assert.equal(config.PORT, 4004, 'environment wins');
     assert.equal(config.LOG_LEVEL, 'error', '.env.local beats .env');
     assert.equal(config.HOST, '10.0.0.2', '.env beats config.yml');
     assert.equal(config.SHUTDOWN_TIMEOUT_MS, 5, 'config.yml beats defaults');
-    assert.equal(config.NODE_ENV, 'development', 'defaults fill the rest');
+    assert.equal(config.NODE_ENV, 'production', 'defaults fill the rest');
   });
 
   test('an empty value counts as unset', () => {
-    const config = loadConfig({ cwd: folder({ 'config.yml': 'PORT: 4001\n' }), env: { PORT: '' } });
+    const config = loadConfig({
+      cwd: folder({ 'config.yml': 'PORT: 4001\n' }),
+      env: { PORT: '', NODE_ENV: 'test' },
+    });
     assert.equal(config.PORT, 4001);
   });
 
@@ -129,7 +145,7 @@ describe('config', () => {
   });
 
   test('the database name comes from the URL path, else from the project slug', () => {
-    const base = loadConfig({ cwd: folder({}), env: {} });
+    const base = loadConfig({ cwd: folder({}), env: { NODE_ENV: 'development' } });
     assert.equal(
       databaseName({ ...base, MONGODB_URL: 'mongodb://h1:1,h2:2/shop?tls=true' }),
       'shop',

@@ -27,9 +27,19 @@ export type Settings = Record<string, z.ZodType>;
 export const coreSettings = {
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
-    .default('development')
-    .describe('Runtime mode. Use "production" for deployments: it hides debug routes.'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on, e.g. 127.0.0.1.'),
+    .default('production')
+    .describe(
+      'Runtime mode. Production (the default: `npm start`, the image) hides debug routes; ' +
+        '`npm run dev` sets "development".',
+    ),
+  HOST: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Interface to listen on, e.g. 0.0.0.0 for every interface. Default: 0.0.0.0 in production ' +
+        '(a container), 127.0.0.1 otherwise, so development is not reachable from the network.',
+    ),
   PORT: port.default(3000).describe('TCP port, 0-65535 (0 picks a free port).'),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
@@ -129,6 +139,8 @@ export type SettingsOf<Shape extends Settings> = z.output<z.ZodObject<Shape>>;
 // Config extends SettingsOf<typeof itsSettings> {}), so `config.JOBS_QUEUE` is typed while the
 // jobs feature exists and gone with it.
 export interface Config extends SettingsOf<typeof coreSettings> {
+  /** HOST, or the mode's default: every interface in production, loopback otherwise. */
+  readonly HOST: string;
   /** NODE_ENV is "production": decided here, once, for every check that depends on it. */
   readonly production: boolean;
 }
@@ -237,8 +249,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   // The schema is the core's and the features' settings, the type the same keys merged.
-  const settings = result.data as unknown as Omit<Config, 'production'>;
-  const config: Config = { ...settings, production: settings.NODE_ENV === 'production' };
+  const settings = result.data as unknown as Omit<Config, 'production' | 'HOST'> & {
+    HOST?: string;
+  };
+  const production = settings.NODE_ENV === 'production';
+  // Development serves debug pages and a job dashboard without sign-in: only this machine may
+  // reach it unless HOST says otherwise. A container needs every interface to be reachable.
+  const HOST = settings.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const config: Config = { ...settings, HOST, production };
   if (config.production && !config.MONGODB_URL) {
     throw new ConfigError([
       'MONGODB_URL: required when NODE_ENV=production. Fix: set it to your MongoDB connection string.',

@@ -9,7 +9,7 @@ import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
 import { startTestApp } from '../../../tests/helpers/app.ts';
 import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv } from '../../../tests/helpers/env.ts';
-import { request } from '../../../tests/helpers/http.ts';
+import { networkAddress, request } from '../../../tests/helpers/http.ts';
 import { productionEmail } from '../../../tests/helpers/production-env.ts';
 import { startTcpProxy } from '../../../tests/helpers/tcp-proxy.ts';
 import { type AppServices, defineFeature } from '../../core/app/feature.ts';
@@ -262,6 +262,22 @@ describe('the job queue on Redis', () => {
     const { id } = JSON.parse(posted.text);
     const job = await waitForState(queue, id, 'completed');
     assert.equal(job.name, sampleJob.name);
+  });
+
+  const elsewhere = networkAddress();
+  test('security review 1: outside production the job dashboard refuses clients not on loopback', {
+    skip: elsewhere ? false : 'this machine has no network address besides loopback',
+  }, async () => {
+    for (const path of ['/admin/jobs', '/admin/jobs/api/queues', '/ADMIN/Jobs', '/debug/jobs']) {
+      const res = await request(`${app.baseUrl}${path}`, {
+        localAddress: elsewhere,
+        headers: { Accept: 'application/json', 'X-Forwarded-For': '127.0.0.1' },
+      });
+      assert.equal(res.status, 403, path);
+      assert.doesNotMatch(res.text, new RegExp(queueName));
+    }
+    const local = await request(`${app.baseUrl}/admin/jobs/api/queues`);
+    assert.equal(local.status, 200, 'this machine gets in');
   });
 });
 

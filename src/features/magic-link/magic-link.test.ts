@@ -255,6 +255,22 @@ describe('magic links', () => {
     assert.deepEqual(answers[1], answers[3]);
   });
 
+  test('security review 1: without PUBLIC_URL a forged Host header never reaches a sign-in link', async () => {
+    const client = browser();
+    const address = unique('host');
+    // A request from a script, not a browser: no Origin, so the token alone decides.
+    const forged = { Host: 'evil.example', Origin: '' };
+    const token = csrfTokenOf(await client.get('/login', { headers: forged }));
+    const res = await client.post('/auth/magic-link', {
+      form: { _csrf: token, email: address },
+      headers: forged,
+    });
+    assert.equal(res.status, 200);
+    const email = await latestEmail(app.db, address);
+    assert.doesNotMatch(email.text + email.html, /evil\.example/);
+    assert.equal(new URL(email.url ?? '').hostname, 'localhost', 'a loopback origin instead');
+  });
+
   test('per-email limit: a 4th request within 15 minutes -> 429, and no 4th email', async () => {
     const address = unique('flood');
     for (let i = 0; i < 3; i++) assert.equal((await requestLink(browser(), address)).status, 200);

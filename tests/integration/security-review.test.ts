@@ -1,0 +1,34 @@
+// The findings of the security review (docs/decisions/0100), each a test named after it that
+// failed before its fix. Findings in a feature are tested in the feature's folder.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp } from '../helpers/app.ts';
+import { networkAddress, request } from '../helpers/http.ts';
+
+describe('security review (core)', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  before(async () => {
+    app = await startTestApp({ env: { NODE_ENV: 'development' } });
+  });
+  after(() => app.close());
+
+  const elsewhere = networkAddress();
+  test('security review 1: outside production, debug routes refuse clients not on loopback', {
+    skip: elsewhere ? false : 'this machine has no network address besides loopback',
+  }, async () => {
+    for (const path of ['/debug/info', '/debug/config', '/debug/emails', '/DEBUG/Emails']) {
+      const remote = await request(`${app.baseUrl}${path}`, { localAddress: elsewhere });
+      assert.equal(remote.status, 403, `${path} from ${elsewhere}`);
+      assert.doesNotMatch(remote.text, /MONGODB_URL|outbox/i);
+      // X-Forwarded-For cannot make a remote client local, nor a local one remote.
+      const forged = await request(`${app.baseUrl}${path}`, {
+        localAddress: elsewhere,
+        headers: { 'X-Forwarded-For': '127.0.0.1' },
+      });
+      assert.equal(forged.status, 403, `${path} with a forged X-Forwarded-For`);
+    }
+    assert.equal((await request(`${app.baseUrl}/debug/info`)).status, 200, 'loopback passes');
+    const home = await request(`${app.baseUrl}/`, { localAddress: elsewhere });
+    assert.equal(home.status, 200, 'the rest of the site answers everyone');
+  });
+});

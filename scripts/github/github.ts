@@ -37,6 +37,8 @@ export const issueEventSchema = z.object({
     user: z.object({ login: z.string() }),
     labels: z.array(z.object({ name: z.string() })),
   }),
+  /** Who triggered this run: on `edited`, whoever edited the issue, not its author. */
+  sender: z.object({ login: z.string() }),
   repository: z.object({ is_template: z.boolean().optional(), default_branch: z.string() }),
 });
 

@@ -61,6 +61,8 @@ type Issue = {
   state?: string;
   action?: string;
   author?: string;
+  /** Who triggered the run (the event's sender); the author when not given. */
+  sender?: string;
   labels?: string[];
 };
 
@@ -87,6 +89,7 @@ async function runScript(
             user: { login: issue.author ?? 'alice' },
             labels: (issue.labels ?? ['setup']).map((name) => ({ name })),
           },
+          sender: { login: issue.sender ?? issue.author ?? 'alice' },
           repository,
         }
       : { repository };
@@ -261,6 +264,27 @@ describe('setup workflow scripts', { skip: template }, () => {
       assert.equal(result.status, 0, result.log);
       assert.deepEqual(result.outputs, { allowed: 'false', valid: 'false' });
       assert.match(result.log, /only administrators and maintainers/);
+      assert.deepEqual(github.writes(), []);
+      assert.ok(!existsSync(join(setupDir, 'answers.json')));
+    }
+  });
+
+  test('security review 2: an edit by a collaborator without admin or maintain is refused, whoever opened the issue', async () => {
+    for (const [author, sender] of [
+      ['alice', 'bob'],
+      ['bob', 'alice'],
+    ]) {
+      const setupDir = freshRun();
+      const result = await runScript(
+        repo.work,
+        'scripts/github/setup-check.ts',
+        github.url,
+        { number: 7, action: 'edited', body: issueBody(form, valid), author, sender },
+        setupDir,
+      );
+      assert.equal(result.status, 0, result.log);
+      assert.deepEqual(result.outputs, { allowed: 'false', valid: 'false' }, `${author}/${sender}`);
+      assert.match(result.log, /"write" here; only administrators and maintainers/);
       assert.deepEqual(github.writes(), []);
       assert.ok(!existsSync(join(setupDir, 'answers.json')));
     }

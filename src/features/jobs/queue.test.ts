@@ -127,6 +127,39 @@ describe('the job queue on Redis', () => {
     await waitFor(async () => (await queue.getJob(id)) === null, `job ${id} to be removed`);
   });
 
+  test('security review 3: sign-in links and codes are sealed in Redis and never shown on the dashboard', async () => {
+    const secret = `verify-${Math.random().toString(36).slice(2)}`;
+    await queue.pause(); // the worker takes nothing while the test looks at the stored job
+    try {
+      const { id } = await sendEmail(services, {
+        to: 'sealed@example.com',
+        template: 'magic-link',
+        subject: 'magic-link:email.subject',
+        lang: project.defaultLocale,
+        locals: { url: `http://localhost/auth/verify/${secret}`, code: '918273', minutes: 10 },
+      });
+      const stored = JSON.stringify(await queue.client.hgetall(`bull:${queueName}:${id}`));
+      assert.match(stored, /sealed/);
+      assert.doesNotMatch(stored, new RegExp(`${secret}|918273|sealed@example`));
+      const board = await request(
+        `${app.baseUrl}/admin/jobs/api/queues?activeQueue=${queueName}&status=paused&page=1`,
+        { headers: { Accept: 'application/json' } },
+      );
+      assert.equal(board.status, 200);
+      assert.match(board.text, new RegExp(sendEmailJob.name));
+      assert.doesNotMatch(board.text, new RegExp(`${secret}|918273`));
+    } finally {
+      await queue.resume();
+    }
+    // The worker opens it: the email carries the link.
+    const email = await waitFor(
+      async () =>
+        (await app.db.collection(outbox).findOne({ to: 'sealed@example.com' })) ?? undefined,
+      'the sealed email in the outbox',
+    );
+    assert.ok(email.text.includes(secret) && email.text.includes('918273'));
+  });
+
   test('a payload the worker would refuse after JSON is refused at enqueue', async () => {
     await assert.rejects(
       services.jobs.enqueue(dated, { at: new Date() }),

@@ -6,7 +6,7 @@ import type { AppServices, Feature } from '../../core/app/feature.ts';
 import { createServices, withJobs } from '../../core/app/services.ts';
 import type { Config } from '../../core/config/config.ts';
 import type { Database } from '../../core/data/db.ts';
-import { JobPayloadError } from '../../core/jobs/jobs.ts';
+import { JobPayloadError, openedPayload } from '../../core/jobs/jobs.ts';
 import { jobMetrics, runJob } from '../../core/jobs/run-job.ts';
 import { healthRoutes } from '../../core/observability/health.ts';
 import { closeAll, createLifecycle } from '../../core/observability/lifecycle.ts';
@@ -49,8 +49,9 @@ export async function startWorker({
   );
   const lifecycle = createLifecycle();
   const metrics = createMetrics();
-  const jobs = new BullJobQueue(queue, registry);
   const withoutJobs = createServices({ config, db, logger, lifecycle, metrics });
+  const { signingKey } = withoutJobs;
+  const jobs = new BullJobQueue(queue, registry, signingKey);
   const services = withJobs(withoutJobs, jobs, features);
   const counters = jobMetrics(metrics.registry);
   queueDepthMetric(metrics.registry, () => queue);
@@ -67,7 +68,9 @@ export async function startWorker({
     active.set(id, job);
     try {
       const log = logger.child({ job: job.name, jobId: id, attempt });
-      await runJob(definition, job.data, { id, attempt, log, services }, counters);
+      if (definition.secretPayload) await signingKey.ready();
+      const data = openedPayload(definition, job.data, signingKey);
+      await runJob(definition, data, { id, attempt, log, services }, counters);
     } catch (error) {
       if (error instanceof JobPayloadError) job.discard(); // it will never fit: no retries
       throw error;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp } from '../helpers/app.ts';
+import { createClient } from '../helpers/client.ts';
 import { networkAddress, request } from '../helpers/http.ts';
 
 describe('security review (core)', () => {
@@ -30,5 +31,37 @@ describe('security review (core)', () => {
     assert.equal((await request(`${app.baseUrl}/debug/info`)).status, 200, 'loopback passes');
     const home = await request(`${app.baseUrl}/`, { localAddress: elsewhere });
     assert.equal(home.status, 200, 'the rest of the site answers everyone');
+  });
+});
+
+describe('security review (per-IP limit)', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  before(async () => {
+    app = await startTestApp({ env: { TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '2' } });
+  });
+  after(() => app.close());
+
+  test('security review 4: /AUTH/... in any case is counted by the per-IP limit', async () => {
+    // Every route under /auth/ that a GET reaches (sign-in links, provider sign-in and callbacks),
+    // in lower, upper and mixed case: the router matches them all alike.
+    const paths = [
+      '/auth/verify/x',
+      '/auth/oauth/google',
+      '/auth/callback/github',
+      '/auth/magic-link',
+    ];
+    const variants = paths.flatMap((path) => [
+      path,
+      path.toUpperCase(),
+      path.replace(/[a-z]/g, (c, i) => (i % 2 ? c.toUpperCase() : c)),
+    ]);
+    let ip = 0;
+    for (const path of variants) {
+      const client = createClient(app.baseUrl, { ip: `203.0.113.${++ip}` });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await client.get(path)).status);
+      assert.notEqual(statuses[0], 429, path);
+      assert.equal(statuses[2], 429, `${path}: ${statuses}`);
+    }
   });
 });

@@ -32,6 +32,24 @@ describe('security review (core)', () => {
     const home = await request(`${app.baseUrl}/`, { localAddress: elsewhere });
     assert.equal(home.status, 200, 'the rest of the site answers everyone');
   });
+
+  test('security review 5: language links on any page, a 404 for //evil.example included, stay on this site', async () => {
+    for (const path of [
+      '//evil.example',
+      '//evil.example/x',
+      '/\\evil.example',
+      '/./\\evil.example',
+    ]) {
+      const page = await request(`${app.baseUrl}${path}`);
+      const links = [...page.text.matchAll(/href="([^"]*\?lang=[^"]*)"/g)].map((m) => m[1] ?? '');
+      assert.ok(links.length > 0, `${path}: the switcher is there`);
+      for (const link of links) {
+        const resolved = new URL(link.replaceAll('&amp;', '&'), app.baseUrl);
+        assert.equal(resolved.origin, app.baseUrl, `${path}: ${link}`);
+        assert.match(link, /^\/(?![/\\])/, `${path}: ${link}`);
+      }
+    }
+  });
 });
 
 describe('security review (per-IP limit)', () => {

@@ -14,7 +14,6 @@ import { outboxRoutes } from './core/email/email.ts';
 import { parseBodies } from './core/http/body.ts';
 import { compressResponses } from './core/http/compress.ts';
 import { errorPages } from './core/http/errors.ts';
-import { loopbackOnlyUnder } from './core/http/loopback.ts';
 import { requestLog } from './core/http/request-log.ts';
 import { securityHeaders } from './core/http/security.ts';
 import { createI18n, createTranslators, detectLanguage } from './core/i18n/i18n.ts';
@@ -26,6 +25,7 @@ import {
   type Lifecycle,
 } from './core/observability/lifecycle.ts';
 import type { Logger } from './core/observability/logger.ts';
+import { loopbackOnlyUnder } from './core/observability/loopback.ts';
 import { createMetrics, metricsRoutes } from './core/observability/metrics.ts';
 import { loadAssets } from './core/views/assets.ts';
 import { installRender } from './core/views/render.ts';
@@ -102,10 +102,10 @@ export function createApp({
     ...rateLimits.readinessChecks,
     ...features.flatMap((feature) => feature.readinessChecks?.(services) ?? []),
   ];
-  const health = healthRoutes(lifecycle, checks, packageJson.version);
+  const health = healthRoutes(lifecycle, checks, packageJson.version, logger);
 
   const router = new Router();
-  router.use(metricsRoutes(metrics).routes());
+  router.use(metricsRoutes(metrics, { production, token: config.METRICS_TOKEN }).routes());
   for (const feature of features) feature.routes?.(router, services);
   if (!production) {
     const listRoutes = () =>

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp } from '../helpers/app.ts';
 import { createClient } from '../helpers/client.ts';
+import { requireEnv } from '../helpers/env.ts';
 import { networkAddress, request } from '../helpers/http.ts';
+import { productionEmail } from '../helpers/production-env.ts';
 
 describe('security review (core)', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -81,5 +83,40 @@ describe('security review (per-IP limit)', () => {
       assert.notEqual(statuses[0], 429, path);
       assert.equal(statuses[2], 429, `${path}: ${statuses}`);
     }
+  });
+});
+
+describe('security review (metrics in production)', () => {
+  const elsewhere = networkAddress();
+  const token = 'a-metrics-token-for-tests-0123456789';
+  let open: Awaited<ReturnType<typeof startTestApp>>;
+  let guarded: Awaited<ReturnType<typeof startTestApp>>;
+  before(async () => {
+    const env = { NODE_ENV: 'production', REDIS_URL: requireEnv('REDIS_URL'), ...productionEmail };
+    open = await startTestApp({ env });
+    guarded = await startTestApp({ env: { ...env, METRICS_TOKEN: token } });
+  });
+  after(async () => {
+    await open.close();
+    await guarded.close();
+  });
+
+  test('security review 8: /metrics needs METRICS_TOKEN, or without one answers on loopback only', {
+    skip: elsewhere ? false : 'this machine has no network address besides loopback',
+  }, async () => {
+    const metrics = (app: typeof open, headers: Record<string, string> = {}, local = false) =>
+      request(`${app.baseUrl}/metrics`, {
+        headers: { Accept: 'application/json', ...headers },
+        ...(local ? {} : { localAddress: elsewhere }),
+      });
+    assert.equal((await metrics(open)).status, 403, 'no token set: not from the network');
+    assert.equal((await metrics(open, {}, true)).status, 200, 'no token set: loopback');
+    assert.equal((await metrics(guarded, {}, true)).status, 401, 'token set: asked of everyone');
+    const wrong = await metrics(guarded, { Authorization: `Bearer ${token.slice(1)}x` });
+    assert.equal(wrong.status, 401);
+    assert.match(String(wrong.headers['www-authenticate']), /^Bearer/);
+    const right = await metrics(guarded, { Authorization: `Bearer ${token}` });
+    assert.equal(right.status, 200);
+    assert.match(right.text, /^# TYPE http_request_duration_seconds histogram$/m);
   });
 });

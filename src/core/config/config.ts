@@ -117,6 +117,14 @@ export const coreSettings = {
   RATE_LIMIT_PER_MINUTE: atLeast(1)
     .default(120)
     .describe('Form posts and sign-in requests one IP address may make per minute (at least 1).'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'A long random string (e.g. `openssl rand -hex 32`) that /metrics asks of scrapers as ' +
+        '`Authorization: Bearer <token>`; when unset, production serves /metrics on loopback only.',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')

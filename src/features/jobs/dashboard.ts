@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type Bull from 'bull';
 import type { Middleware } from 'koa';
 import { requireRole } from '../../core/auth/roles.ts';
-import { loopbackOnly } from '../../core/http/loopback.ts';
+import { loopbackOnly } from '../../core/observability/loopback.ts';
 import { project } from '../../project.ts';
 
 export const DASHBOARD_PATH = '/admin/jobs';

@@ -95,8 +95,10 @@ export async function startWorker({
     { name: 'mongodb', check: () => db.ping() },
   ];
   const probes = new Koa();
-  probes.use(healthRoutes(lifecycle, checks, packageJson.version).routes());
-  probes.use(metricsRoutes(metrics).routes());
+  probes.use(healthRoutes(lifecycle, checks, packageJson.version, logger).routes());
+  probes.use(
+    metricsRoutes(metrics, { production: config.production, token: config.METRICS_TOKEN }).routes(),
+  );
 
   return {
     services,

@@ -31,11 +31,14 @@ export const locales: Codemod = {
         .filter(
           (p) =>
             p.endsWith('.json') &&
-            !tree.exists(p.replace(`locales/${source}/`, `locales/${code}/`)),
+            !tree.exists(p.replace(`locales/${source}/`, () => `locales/${code}/`)),
         );
       if (missing.length === 0) continue;
       for (const path of missing)
-        tree.write(path.replace(`locales/${source}/`, `locales/${code}/`), tree.require(path));
+        tree.write(
+          path.replace(`locales/${source}/`, () => `locales/${code}/`),
+          tree.require(path),
+        );
       tree.write(
         `locales/${code}/${NOTE}`,
         `# ${languages[code]} (${code}) needs translating\n\n` +

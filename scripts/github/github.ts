@@ -44,6 +44,17 @@ export const issueEventSchema = z.object({
 
 export const { setOutput, info, warning } = core;
 
+/**
+ * A value for the log on one line: its line breaks written as escapes. The runner reads any log
+ * line that starts with `::` as a workflow command (`::warning::`, `::add-mask::`), so text from an
+ * issue must never start a line of its own.
+ */
+export const oneLine = (value: string) =>
+  value.replace(
+    /[\r\n\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 /** Where a workflow's steps pass files to each other: $RUNNER_TEMP/<name> in a workflow. */
 function stepDir(name: string, override: string | undefined) {
   const dir =

@@ -16,6 +16,7 @@ import {
   hasStatus,
   info,
   issueEventSchema,
+  oneLine,
   readEvent,
   repository,
   setOutput,
@@ -80,7 +81,7 @@ const result = parseSetupIssue(
 if (result.answers) {
   writeFileSync(join(dir, 'answers.json'), `${JSON.stringify(result.answers, null, 2)}\n`);
   setOutput('valid', 'true');
-  info(`Answers are valid: ${result.answers.name} (${result.answers.slug}).`);
+  info(`Answers are valid: ${oneLine(result.answers.name)} (${result.answers.slug}).`);
 } else {
   const lines = result.errors.map((e) => `- **${answerLabel(e.field)}**: ${e.message}`);
   writeFileSync(
@@ -94,5 +95,5 @@ if (result.answers) {
     ].join('\n'),
   );
   setOutput('valid', 'false');
-  info(`Answers are not valid:\n${lines.join('\n')}`);
+  info(`Answers are not valid:\n${lines.map(oneLine).join('\n')}`);
 }

@@ -290,6 +290,23 @@ describe('setup workflow scripts', { skip: template }, () => {
     }
   });
 
+  test('security review 11: a dropdown answer carrying a line break and ::warning:: is never a workflow command', async () => {
+    const setupDir = freshRun();
+    const injected = { ...valid, defaultLanguage: [`${languageLabel('en')}\n::warning::pwned`] };
+    const result = await runScript(
+      repo.work,
+      'scripts/github/setup-check.ts',
+      github.url,
+      { number: 7, body: issueBody(form, injected) },
+      setupDir,
+    );
+    assert.equal(result.status, 0, result.log);
+    assert.deepEqual(result.outputs, { allowed: 'true', valid: 'false' });
+    assert.match(result.log, /::warning::pwned/, 'the value is logged, escaped');
+    assert.doesNotMatch(result.log, /^::/m, 'no line of the log is a workflow command');
+    assert.doesNotMatch(readFileSync(join(setupDir, 'errors.md'), 'utf8'), /^::/m);
+  });
+
   test('a maintainer may set up', async () => {
     const setupDir = freshRun();
     const result = await runScript(

@@ -71,7 +71,8 @@ export const templateUpdateDir = () => stepDir('template-update', process.env.TE
 export const hasStatus = (error: unknown, status: number) =>
   typeof error === 'object' && error !== null && 'status' in error && error.status === status;
 
-// Hidden markers let the scripts find their own issues and comments again (idempotency).
+// Hidden markers let the scripts find their own issues and comments again (idempotency). Anyone can
+// type a marker, so an issue or comment is the bot's only when the bot wrote it (isBots).
 export const markers = {
   bootstrap: '<!-- groundwork:bootstrap -->',
   errors: '<!-- groundwork:setup-errors -->',
@@ -79,11 +80,18 @@ export const markers = {
   templateUpdate: '<!-- groundwork:template-update -->',
 };
 
-/** The Actions bot, as commits made with GITHUB_TOKEN are signed. */
+/** The Actions bot, as commits made with GITHUB_TOKEN are signed and as the API names it. */
 export const BOT = {
   name: 'github-actions[bot]',
   email: '41898282+github-actions[bot]@users.noreply.github.com',
+  login: 'github-actions[bot]',
 };
+
+/** Whether the bot wrote this issue or comment and it carries `marker`. */
+export const isBots = (
+  item: { user?: { login?: string } | null; body?: string | null },
+  marker: string,
+) => item.user?.login === BOT.login && Boolean(item.body?.includes(marker));
 
 /** git arguments that make the next commit the bot's. */
 export const asBot = ['-c', `user.name=${BOT.name}`, '-c', `user.email=${BOT.email}`];
@@ -106,7 +114,7 @@ export async function upsertComment(github: Api, issue: number, marker: string, 
     issue_number: issue,
     per_page: 100,
   });
-  const existing = comments.find((c) => c.body?.includes(marker));
+  const existing = comments.find((c) => isBots(c, marker));
   const text = `${marker}\n${body}`;
   if (existing)
     await github.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: text });

@@ -122,7 +122,7 @@ describe('setup workflow scripts', { skip: template }, () => {
   };
 
   let repo: ReturnType<typeof derivedRepository>;
-  let comments: Array<{ id: number; body: string }>;
+  let comments: Array<{ id: number; body: string; user: { login: string } }>;
   let github: Awaited<ReturnType<typeof startFakeGitHub>>;
   before(async () => {
     github = await startFakeGitHub(({ method, path, body }) => {
@@ -145,7 +145,11 @@ describe('setup workflow scripts', { skip: template }, () => {
       if (method === 'GET' && path.startsWith('/repos/acme/portal/issues/7/comments'))
         return [200, comments];
       if (method === 'POST' && path === '/repos/acme/portal/issues/7/comments') {
-        const comment = { id: comments.length + 1, body: (body as { body: string }).body };
+        const comment = {
+          id: comments.length + 1,
+          body: (body as { body: string }).body,
+          user: { login: 'github-actions[bot]' },
+        };
         comments.push(comment);
         return [201, comment];
       }
@@ -382,6 +386,33 @@ describe('setup workflow scripts', { skip: template }, () => {
     assert.deepEqual(fixed.outputs, { allowed: 'true', valid: 'true' });
   });
 
+  test("security review 12: a comment carrying the bot's marker but written by someone else is never the bot's", async () => {
+    const setupDir = freshRun();
+    const planted = '<!-- groundwork:setup-errors -->\nPlanted by mallory';
+    comments.push({ id: 1, body: planted, user: { login: 'mallory' } });
+    const broken = { ...valid, slug: 'Acme Portal' };
+    const check = await runScript(
+      repo.work,
+      'scripts/github/setup-check.ts',
+      github.url,
+      { number: 7, body: issueBody(form, broken) },
+      setupDir,
+    );
+    assert.deepEqual(check.outputs, { allowed: 'true', valid: 'false' });
+    const report = await runScript(
+      repo.work,
+      'scripts/github/setup-report.ts',
+      github.url,
+      { number: 7, body: '' },
+      setupDir,
+    );
+    assert.equal(report.status, 0, report.log);
+    assert.equal(comments[0]?.body, planted, "mallory's comment is left alone");
+    assert.equal(comments.length, 2, 'the bot writes its own');
+    assert.match(comments[1]?.body ?? '', /\*\*Slug\*\*/);
+    assert.equal(comments[1]?.user.login, 'github-actions[bot]');
+  });
+
   test('issues without the setup label, closed issues and the template itself are ignored', async () => {
     for (const issue of [
       { number: 7, body: issueBody(form, valid), labels: ['bug'] },
@@ -404,7 +435,7 @@ describe('setup workflow scripts', { skip: template }, () => {
 describe('bootstrap workflow script', { skip: template }, () => {
   test('creates the label and one issue linking to the prefilled form; a second run does nothing', async () => {
     const labels = new Set<string>();
-    const issues: Array<{ number: number; body: string }> = [];
+    const issues: Array<{ number: number; body: string; user: { login: string } }> = [];
     const github = await startFakeGitHub(({ method, path, body }) => {
       const label = path.match(/^\/repos\/acme\/portal\/labels\/([^/?]+)$/)?.[1];
       if (method === 'GET' && label) return labels.has(label) ? [200, { name: label }] : [404, {}];
@@ -414,7 +445,11 @@ describe('bootstrap workflow script', { skip: template }, () => {
       }
       if (method === 'GET' && path.startsWith('/repos/acme/portal/issues?')) return [200, issues];
       if (method === 'POST' && path === '/repos/acme/portal/issues') {
-        const issue = { number: issues.length + 1, body: (body as { body: string }).body };
+        const issue = {
+          number: issues.length + 1,
+          body: (body as { body: string }).body,
+          user: { login: 'github-actions[bot]' },
+        };
         issues.push(issue);
         return [201, issue];
       }
@@ -463,6 +498,43 @@ describe('bootstrap workflow script', { skip: template }, () => {
         setupDir,
       );
       assert.deepEqual(github.requests, [], 'the template itself is left alone');
+    } finally {
+      await github.close();
+    }
+  });
+
+  test('security review 12: an open issue carrying the bootstrap marker but not opened by the bot does not stop it', async () => {
+    const issues = [
+      { number: 1, body: '<!-- groundwork:bootstrap -->\nmine', user: { login: 'mallory' } },
+    ];
+    const github = await startFakeGitHub(({ method, path, body }) => {
+      if (method === 'GET' && path.startsWith('/repos/acme/portal/labels/')) return [200, {}];
+      if (method === 'GET' && path.startsWith('/repos/acme/portal/issues?')) return [200, issues];
+      if (method === 'POST' && path === '/repos/acme/portal/issues') {
+        const issue = {
+          number: issues.length + 1,
+          body: (body as { body: string }).body,
+          user: { login: 'github-actions[bot]' },
+        };
+        issues.push(issue);
+        return [201, issue];
+      }
+      return undefined;
+    });
+    try {
+      const { work } = derivedRepository();
+      const setupDir = mkdtempSync(join(tmpdir(), 'setup-dir-'));
+      cleanup.push(setupDir);
+      const run = await runScript(
+        work,
+        'scripts/github/bootstrap.ts',
+        github.url,
+        { isTemplate: false },
+        setupDir,
+      );
+      assert.equal(run.status, 0, run.log);
+      assert.equal(issues.length, 2, 'the bot opened its own setup issue');
+      assert.equal(issues[1]?.user.login, 'github-actions[bot]');
     } finally {
       await github.close();
     }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 // What the workflow scripts share: the event (read from $GITHUB_EVENT_PATH, validated: no value of
 // it ever reaches a shell), the repository, an API client, and step outputs. Workflows run these
 // scripts; the scripts never receive event data as arguments.
@@ -96,14 +97,28 @@ export const isBots = (
 /** git arguments that make the next commit the bot's. */
 export const asBot = ['-c', `user.name=${BOT.name}`, '-c', `user.email=${BOT.email}`];
 
-/** git arguments that send `token` with this one command (never stored in the remote or config). */
-export const tokenHeader = (remote: string, token: string | undefined) =>
-  remote.startsWith('https://') && token
-    ? [
-        '-c',
-        `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
-      ]
-    : [];
+/** Runs git in the checkout and returns its output; `env` from tokenEnv() when it needs the token. */
+export const git = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  execFileSync('git', args, { cwd: rootDir, stdio: ['ignore', 'pipe', 'pipe'], env })
+    .toString()
+    .trim();
+
+/**
+ * The environment for a git command that sends `token` to an https remote: the header goes in as
+ * a GIT_CONFIG_* variable, so it is in no remote URL or config file, and on no command line
+ * (execFileSync's error message prints the command, arguments and all).
+ */
+export function tokenEnv(remote: string, token: string | undefined): NodeJS.ProcessEnv {
+  if (!remote.startsWith('https://') || !token) return process.env;
+  const count = Number(process.env.GIT_CONFIG_COUNT ?? 0) || 0;
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  return {
+    ...process.env,
+    GIT_CONFIG_COUNT: String(count + 1),
+    [`GIT_CONFIG_KEY_${count}`]: 'http.extraheader',
+    [`GIT_CONFIG_VALUE_${count}`]: `AUTHORIZATION: basic ${basic}`,
+  };
+}
 
 /** Creates the bot comment carrying `marker`, or updates it when it exists already. */
 export async function upsertComment(github: Api, issue: number, marker: string, body: string) {

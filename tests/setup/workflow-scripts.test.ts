@@ -10,7 +10,7 @@ import { languageLabel } from '../../codemods/languages.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
-import { startFakeGitHub } from '../helpers/fake-github.ts';
+import { startFakeGitHub, testToken } from '../helpers/fake-github.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 import { runWorkflowScript } from '../helpers/workflow-script.ts';
 import { type FormValues, issueBody } from './issue-body.ts';
@@ -253,6 +253,39 @@ describe('setup workflow scripts', { skip: template }, () => {
       /groundwork:setup-summary[\s\S]*Acme Portal[\s\S]*CI has been started/,
     );
     assert.deepEqual(github.writes()[2]?.body, { state: 'closed', state_reason: 'completed' });
+  });
+
+  test('security review 13: a push that fails never shows the token, in the log or the comment', async () => {
+    const setupDir = freshRun();
+    const issue = { number: 7, body: issueBody(form, valid) };
+    for (const script of ['scripts/github/setup-check.ts', 'scripts/github/setup-render.ts']) {
+      const run = await runScript(repo.work, script, github.url, issue, setupDir);
+      assert.equal(run.status, 0, run.log);
+    }
+    git(repo.work, 'add', '-A');
+    writeFileSync(
+      join(setupDir, 'setup.patch'),
+      execFileSync('git', ['diff', '--cached', '--binary'], { cwd: repo.work }),
+    );
+    const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
+    cleanup.push(checkout);
+    git(checkout, 'clone', '-q', repo.origin, '.');
+    symlinkSync(join(rootDir, 'node_modules'), join(checkout, 'node_modules'));
+    // An https remote (so the token is sent) where nothing listens: the push fails.
+    git(checkout, 'remote', 'set-url', 'origin', 'https://127.0.0.1:9/acme/portal.git');
+    const apply = await runScript(
+      checkout,
+      'scripts/github/setup-apply.ts',
+      github.url,
+      issue,
+      setupDir,
+    );
+    assert.notEqual(apply.status, 0, 'the push failed');
+    const basic = Buffer.from(`x-access-token:${testToken}`).toString('base64');
+    for (const text of [apply.log, ...comments.map((c) => c.body)]) {
+      assert.ok(!text.includes(basic) && !text.includes(testToken), text);
+    }
+    assert.match(comments.at(-1)?.body ?? '', /could not be committed/);
   });
 
   test('someone who is not an administrator or maintainer: nothing is written', async () => {

@@ -55,6 +55,15 @@ function derivedRepository() {
   return { work, origin, tree: git(work, 'rev-parse', 'HEAD^{tree}') };
 }
 
+/** The write job's fresh checkout of the origin, as actions/checkout makes it. */
+function freshCheckout(origin: string) {
+  const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
+  cleanup.push(checkout);
+  git(checkout, 'clone', '-q', origin, '.');
+  symlinkSync(join(rootDir, 'node_modules'), join(checkout, 'node_modules'));
+  return checkout;
+}
+
 type Issue = {
   number: number;
   body: string;
@@ -224,10 +233,7 @@ describe('setup workflow scripts', { skip: template }, () => {
     );
 
     // The write job runs on a fresh checkout.
-    const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
-    cleanup.push(checkout);
-    git(checkout, 'clone', '-q', repo.origin, '.');
-    symlinkSync(join(rootDir, 'node_modules'), join(checkout, 'node_modules'));
+    const checkout = freshCheckout(repo.origin);
     const apply = await runScript(
       checkout,
       'scripts/github/setup-apply.ts',
@@ -267,10 +273,7 @@ describe('setup workflow scripts', { skip: template }, () => {
       join(setupDir, 'setup.patch'),
       execFileSync('git', ['diff', '--cached', '--binary'], { cwd: repo.work }),
     );
-    const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
-    cleanup.push(checkout);
-    git(checkout, 'clone', '-q', repo.origin, '.');
-    symlinkSync(join(rootDir, 'node_modules'), join(checkout, 'node_modules'));
+    const checkout = freshCheckout(repo.origin);
     // An https remote (so the token is sent) where nothing listens: the push fails.
     git(checkout, 'remote', 'set-url', 'origin', 'https://127.0.0.1:9/acme/portal.git');
     const apply = await runScript(

@@ -60,6 +60,28 @@ describe('config', () => {
     assert.equal(config.NODE_ENV, 'production', 'defaults fill the rest');
   });
 
+  test('security review 14: config.yml, which is committed and copied into the image, refuses secrets', () => {
+    const cwd = folder({
+      'config.yml': [
+        'SESSION_SECRET: a-long-secret-that-must-not-be-committed-0123',
+        'METRICS_TOKEN: another-long-secret-token',
+        'SMTP_URL: smtps://user:hunter2@smtp.example.com:465',
+        'REDIS_URL: redis://127.0.0.1:6379',
+        'PORT: 4001',
+      ].join('\n'),
+    });
+    const problems = problemsOf(() => loadConfig({ cwd, env: { NODE_ENV: 'test' } }));
+    assert.equal(problems.length, 3, problems.join('\n'));
+    for (const key of ['SESSION_SECRET', 'METRICS_TOKEN', 'SMTP_URL']) {
+      const problem = problems.find((p) => p.startsWith(`${key} (config.yml)`)) ?? '';
+      assert.match(problem, /does not belong in config\.yml.*environment or \.env\.local/);
+    }
+    assert.doesNotMatch(problems.join('\n'), /hunter2|a-long-secret|another-long/);
+    // The same values from .env.local (git- and docker-ignored) are fine.
+    const local = folder({ '.env.local': 'SMTP_URL=smtps://user:hunter2@smtp.example.com:465\n' });
+    assert.match(loadConfig({ cwd: local, env: { NODE_ENV: 'test' } }).SMTP_URL ?? '', /hunter2/);
+  });
+
   test('an empty value counts as unset', () => {
     const config = loadConfig({
       cwd: folder({ 'config.yml': 'PORT: 4001\n' }),

@@ -214,6 +214,11 @@ export function readSources(
           problems.push(`${key} (config.yml): unknown key. Known keys: ${keys.join(', ')}.`);
         } else if (value !== null && typeof value === 'object') {
           problems.push(`${key} (config.yml): must be a single value, not a list or map.`);
+        } else if (value !== null && isSecret(key, String(value))) {
+          // config.yml is committed and copied into the image: a secret there leaks with both.
+          problems.push(
+            `${key} (config.yml): a secret does not belong in config.yml, which is committed and copied into the image. Fix: set it in the environment or .env.local.`,
+          );
         } else if (value !== null) values[key] = String(value);
       }
       sources.push({ name: 'config.yml', values });
@@ -290,12 +295,16 @@ export function loadConfigOrExit(options: LoadOptions = {}): Config {
   }
 }
 
+// A URL that carries a password, as mask() hides it.
+const URL_PASSWORD = /^([a-z][a-z+.-]*:\/\/[^:/@]*):[^@/]*@/i;
+
+const isSecret = (key: string, value: string) => SECRET_NAME.test(key) || URL_PASSWORD.test(value);
+
 export function mask(key: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
   if (SECRET_NAME.test(key)) return '********';
   // Regex, not URL: MongoDB strings may list several hosts, which URL cannot parse.
-  if (typeof value === 'string')
-    return value.replace(/^([a-z][a-z+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:********@');
+  if (typeof value === 'string') return value.replace(URL_PASSWORD, '$1:********@');
   return value;
 }
 

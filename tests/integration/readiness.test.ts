@@ -18,7 +18,7 @@ after(async () => {
   await proxy.close();
 });
 
-test('readiness follows the database: 200 up, 503 naming it down, 200 again', async () => {
+test('security review 8: readiness follows the database (200 up, 503 naming it down, 200 again), never saying why', async () => {
   const ready = await request(`${app.baseUrl}/health/ready`);
   assert.equal(ready.status, 200);
 

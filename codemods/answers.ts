@@ -8,10 +8,13 @@ import type { FeatureManifest } from './manifest.ts';
 
 export const ANSWERS_SCHEMA_VERSION = 1;
 
-// Anything a person typed may end up in source code, JSON, YAML and Markdown. Control characters
-// (including newlines in one-line fields) are never needed there, so they are refused outright.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Anything a person typed may end up in source code, JSON, YAML and Markdown, where characters that
+// are not printable text change how it is displayed or parsed (Trojan Source: bidirectional
+// overrides that reorder code on screen, zero-width and invisible characters). Only printable text
+// on one line passes: no Unicode "other" (controls, format characters such as bidi controls and
+// zero-width spaces, surrogates, private use, unassigned), no separator but the ordinary space,
+// and none of the letters that draw nothing (Hangul fillers).
+const NOT_PRINTABLE = /(?! )[\p{C}\p{Z}\u115f\u1160\u3164\uffa0]/u;
 
 // Missing and wrong-type values get a message a person can act on, not zod's type jargon.
 const expected = (what: string) => ({
@@ -25,7 +28,10 @@ const line = (max: number) =>
     .trim()
     .min(1, 'is required')
     .max(max, `must be at most ${max} characters`)
-    .refine((value) => !CONTROL.test(value), 'must be a single line without control characters');
+    .refine(
+      (value) => !NOT_PRINTABLE.test(value),
+      'must be printable text on one line (no control, formatting or invisible characters)',
+    );
 
 // RFC 1123 host name: labels of letters, digits and inner hyphens, at most 63 each, 253 in all,
 // and at least two labels (a production domain, not "localhost").

@@ -217,4 +217,45 @@ describe('parsing and validating a setup issue', () => {
       /at most 200/,
     );
   });
+
+  test('security review 10: characters that are not printable text (Trojan Source and the like) are refused in every text answer', () => {
+    const unprintable = {
+      'right-to-left override': '\u202e',
+      'left-to-right embedding': '\u202a',
+      'pop directional formatting': '\u202c',
+      'right-to-left isolate': '\u2067',
+      'pop directional isolate': '\u2069',
+      'arabic letter mark': '\u061c',
+      'zero-width space': '\u200b',
+      'zero-width joiner': '\u200d',
+      'zero-width no-break space (BOM)': '\ufeff',
+      'soft hyphen': '\u00ad',
+      'word joiner': '\u2060',
+      'line separator': '\u2028',
+      'paragraph separator': '\u2029',
+      'next line': '\u0085',
+      escape: '\u001b',
+      delete: '\u007f',
+      'no-break space': '\u00a0',
+      'ideographic space': '\u3000',
+      'hangul filler': '\u3164',
+      'private use': '\ue000',
+      unassigned: '\u0378',
+      'lone surrogate': '\ud800',
+    };
+    for (const [what, character] of Object.entries(unprintable)) {
+      for (const field of ['name', 'description', 'organization'] as const) {
+        const errors = errorsOf({ ...valid, [field]: `Acme${character}Portal` });
+        assert.match(errors[field] ?? '', /printable text/, `${what} in ${field}`);
+      }
+    }
+    // Printable text of any script passes, combining accents and emoji included.
+    for (const name of [
+      'Café Ñandú 🚀 日本',
+      'Cafe\u0301 Ελληνικά עברית',
+      'Straße № 5 — “quoted”',
+    ]) {
+      assert.equal(parseBody(body({ ...valid, name })).answers?.name, name);
+    }
+  });
 });

@@ -137,7 +137,8 @@ export function parseSetupIssue(body: string, formYaml: string, removable: Featu
       if (!option)
         errors.push({
           field: key,
-          message: `"${label.slice(0, 80)}" is not one of the offered ${control.choices.noun}`,
+          // Quoted as JSON: a value's line breaks stay escaped wherever the message is shown.
+          message: `${JSON.stringify(label.slice(0, 80))} is not one of the offered ${control.choices.noun}`,
         });
       return option ? [option.value] : [];
     });

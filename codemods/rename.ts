@@ -3,6 +3,8 @@ import type { Answers } from './answers.ts';
 import type { Codemod } from './engine.ts';
 import { getProperty, projectObject, setProperty } from './project-file.ts';
 
+// Answers go in through replacer functions, never replacement strings: in those, `$&`, `$'` and
+// `` $` `` in a name would copy parts of the file into it.
 // Markdown is rendered by GitHub; a name must read as text there, never as markup.
 const markdownText = (value: string) => value.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -42,7 +44,7 @@ export const rename: Codemod = {
       'README.md',
       readme.replace(
         /^# .*\n\n(?:[^\n]+\n)+/,
-        `# ${markdownText(answers.name)}\n\n${markdownText(answers.description)}\n`,
+        () => `# ${markdownText(answers.name)}\n\n${markdownText(answers.description)}\n`,
       ),
     );
 
@@ -52,7 +54,8 @@ export const rename: Codemod = {
       'AGENTS.md',
       agents.replace(
         /^This repository is \*\*.*\*\*: .*$/m,
-        `This repository is **${markdownText(answers.name)}**: ${markdownText(answers.description)}`,
+        () =>
+          `This repository is **${markdownText(answers.name)}**: ${markdownText(answers.description)}`,
       ),
     );
 
@@ -93,7 +96,10 @@ export const rename: Codemod = {
         ];
         const url = doc.getIn(path);
         if (typeof url === 'string') {
-          doc.setIn(path, url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`));
+          doc.setIn(
+            path,
+            url.replace(/\/[^/?]*(\?|$)/, (_, end: string) => `/${database}${end}`),
+          );
         }
       }
       if (file === 'compose.prod.yml') setDeployTarget(doc, answers);
@@ -111,7 +117,10 @@ function setDeployTarget(doc: Document, answers: Answers) {
   const withDefault = (path: string[], value: string) => {
     const current = doc.getIn(path);
     if (typeof current !== 'string') return;
-    doc.setIn(path, current.replace(/^\$\{(\w+):-[^}]*\}$/, `\${$1:-${value}}`));
+    doc.setIn(
+      path,
+      current.replace(/^\$\{(\w+):-[^}]*\}$/, (_, name: string) => `\${${name}:-${value}}`),
+    );
   };
   for (const service of ['app', 'worker']) {
     const path = ['services', service, 'image'];

@@ -221,6 +221,30 @@ describe('setup codemods', () => {
     assert.doesNotMatch(read(dir, 'README.md'), /<script>|<b>/);
   });
 
+  test("security review 9: $', $` and $& in answers are written as they are, never as replacement patterns", async () => {
+    const dir = fresh();
+    const readmeBefore = read(dir, 'README.md');
+    const answers: Answers = {
+      ...baseAnswers,
+      name: "Acme $' Co",
+      description: 'Costs $` and $& and $1 and $$ nothing.',
+    };
+    setUp(dir, answers, renderOptions);
+    const readme = read(dir, 'README.md');
+    // Markdown gets & as &#38; (rename.ts): the rest as typed.
+    assert.ok(readme.startsWith(`# Acme $' Co\n\nCosts $\` and $&#38; and $1 and $$ nothing.\n`));
+    assert.ok(readme.length < readmeBefore.length + 200, 'nothing of the file copied in');
+    const agents = read(dir, 'AGENTS.md');
+    assert.match(
+      agents,
+      /^This repository is \*\*Acme \$' Co\*\*: Costs \$` and \$&#38; and \$1 and \$\$ nothing\.$/m,
+    );
+    assert.equal(agents.match(/^This repository is /gm)?.length, 1);
+    const project = await importProject(dir);
+    assert.equal(project.name, answers.name);
+    assert.equal(project.description, answers.description);
+  });
+
   test('deterministic and idempotent: same tree and answers give the same bytes, twice = once', () => {
     const once = fresh();
     const again = fresh();

@@ -18,7 +18,8 @@ const log = (message: string) => console.log(`[dev] ${message}`);
 
 let config: ReturnType<typeof loadConfig>;
 try {
-  config = loadConfig();
+  // The app's default mode is production (`npm start`, the image); this command is development's.
+  config = loadConfig({ env: { ...process.env, NODE_ENV: process.env.NODE_ENV || 'development' } });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

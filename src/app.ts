@@ -25,6 +25,7 @@ import {
   type Lifecycle,
 } from './core/observability/lifecycle.ts';
 import type { Logger } from './core/observability/logger.ts';
+import { loopbackOnlyUnder } from './core/observability/loopback.ts';
 import { createMetrics, metricsRoutes } from './core/observability/metrics.ts';
 import { loadAssets } from './core/views/assets.ts';
 import { pageScriptSources, pageScriptTags } from './core/views/page-scripts.ts';
@@ -104,10 +105,10 @@ export function createApp({
     ...rateLimits.readinessChecks,
     ...features.flatMap((feature) => feature.readinessChecks?.(services) ?? []),
   ];
-  const health = healthRoutes(lifecycle, checks, packageJson.version);
+  const health = healthRoutes(lifecycle, checks, packageJson.version, logger);
 
   const router = new Router();
-  router.use(metricsRoutes(metrics).routes());
+  router.use(metricsRoutes(metrics, { production, token: config.METRICS_TOKEN }).routes());
   for (const feature of features) feature.routes?.(router, services);
   if (!production) {
     const listRoutes = () =>
@@ -144,6 +145,7 @@ export function createApp({
   app.use(parseBodies());
   app.use(services.sessions.middleware);
   app.use(csrfProtection(csrf));
+  if (!production) app.use(loopbackOnlyUnder(['/debug']));
   for (const feature of features) {
     for (const middleware of feature.middleware?.(services) ?? []) app.use(middleware);
   }

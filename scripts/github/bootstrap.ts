@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { formFields, SETUP_LABEL } from '../../codemods/form.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
-import { api, hasStatus, info, markers, readEvent, repository } from './github.ts';
+import { api, hasStatus, info, isBots, markers, readEvent, repository } from './github.ts';
 
 const event = readEvent(
   z.object({
@@ -42,7 +42,7 @@ if (event.repository.is_template) {
     state: 'open',
     per_page: 100,
   });
-  if (open.some((issue) => issue.body?.includes(markers.bootstrap))) {
+  if (open.some((issue) => isBots(issue, markers.bootstrap))) {
     info('The setup issue is open already.');
   } else {
     const form = new URL(`${event.repository.html_url}/issues/new`);

@@ -1,20 +1,19 @@
 // Setup workflow, write job: applies the patch the read-only job produced and tested, commits it as
 // the Actions bot, pushes, starts CI (a push made with GITHUB_TOKEN starts no workflow), comments the
 // summary and closes the issue.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootDir } from '../../src/core/config/paths.ts';
 import {
   api,
   asBot,
+  git as gitArgs,
   info,
   issueEventSchema,
   markers,
   readEvent,
   repository,
   setupDir,
-  tokenHeader,
+  tokenEnv,
   upsertComment,
 } from './github.ts';
 
@@ -22,10 +21,7 @@ const event = readEvent(issueEventSchema);
 const dir = setupDir();
 const { owner, repo } = repository();
 const github = api();
-const git = (...args: string[]) =>
-  execFileSync('git', args, { cwd: rootDir, stdio: ['ignore', 'pipe', 'pipe'] })
-    .toString()
-    .trim();
+const git = (...args: string[]) => gitArgs(args);
 
 const answers = JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8'));
 const branch = event.repository.default_branch;
@@ -41,12 +37,9 @@ try {
   );
   // The token goes in a header for this one command, never into the remote URL or git config.
   const remote = git('remote', 'get-url', 'origin');
-  git(
-    ...tokenHeader(remote, process.env.GITHUB_TOKEN),
-    'push',
-    '-q',
-    'origin',
-    `HEAD:refs/heads/${branch}`,
+  gitArgs(
+    ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`],
+    tokenEnv(remote, process.env.GITHUB_TOKEN),
   );
 } catch (error) {
   const detail =

@@ -1,5 +1,6 @@
-// Setup workflow, first step (read-only): is this a setup issue we should act on, is its author an
-// administrator or maintainer (asked of the API: author_association is not reliable), and are the
+// Setup workflow, first step (read-only): is this a setup issue we should act on, are its author and
+// whoever triggered this run (the event's sender: on `edited`, the editor) administrators or
+// maintainers (asked of the API: author_association is not reliable), and are the
 // answers valid? Writes answers.json or errors.md to $SETUP_DIR and sets the outputs
 // `allowed` and `valid`. Never writes to the repository or the issue.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import {
   hasStatus,
   info,
   issueEventSchema,
+  oneLine,
   readEvent,
   repository,
   setOutput,
@@ -42,22 +44,31 @@ if (!event.issue.labels.some((l) => l.name === SETUP_LABEL))
 if (isConfigured(rootDir)) stop('The project is already set up.');
 
 const { owner, repo } = repository();
-const author = event.issue.user.login;
-let role = 'none';
-try {
-  const { data } = await api().rest.repos.getCollaboratorPermissionLevel({
-    owner,
-    repo,
-    username: author,
-  });
-  role = data.role_name ?? data.permission;
-} catch (error) {
-  if (!hasStatus(error, 404)) throw error;
+async function roleOf(username: string) {
+  try {
+    const { data } = await api().rest.repos.getCollaboratorPermissionLevel({
+      owner,
+      repo,
+      username,
+    });
+    return data.role_name ?? data.permission;
+  } catch (error) {
+    if (!hasStatus(error, 404)) throw error;
+    return 'none';
+  }
 }
-if (!ALLOWED_ROLES.includes(role)) {
-  stop(
-    `@${author} is "${role}" here; only administrators and maintainers can set up the project. Nothing done.`,
-  );
+// The answers are the author's and the run is the sender's: both must hold the rights, or a
+// collaborator with write access could edit an administrator's issue and run setup as them.
+for (const [who, login] of [
+  ['author', event.issue.user.login],
+  ['sender', event.sender.login],
+] as const) {
+  const role = await roleOf(login);
+  if (!ALLOWED_ROLES.includes(role)) {
+    stop(
+      `The issue's ${who} is "${role}" here; only administrators and maintainers can set up the project. Nothing done.`,
+    );
+  }
 }
 setOutput('allowed', 'true');
 
@@ -70,7 +81,7 @@ const result = parseSetupIssue(
 if (result.answers) {
   writeFileSync(join(dir, 'answers.json'), `${JSON.stringify(result.answers, null, 2)}\n`);
   setOutput('valid', 'true');
-  info(`Answers are valid: ${result.answers.name} (${result.answers.slug}).`);
+  info(`Answers are valid: ${oneLine(result.answers.name)} (${result.answers.slug}).`);
 } else {
   const lines = result.errors.map((e) => `- **${answerLabel(e.field)}**: ${e.message}`);
   writeFileSync(
@@ -84,5 +95,5 @@ if (result.answers) {
     ].join('\n'),
   );
   setOutput('valid', 'false');
-  info(`Answers are not valid:\n${lines.join('\n')}`);
+  info(`Answers are not valid:\n${lines.map(oneLine).join('\n')}`);
 }

@@ -3,21 +3,20 @@
 // already open. Conflicts make it a draft. Workflow files need TEMPLATE_UPDATE_TOKEN (a token
 // with the workflows permission): without it they stay out of the branch and the body carries
 // them as a patch with the command that applies it.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { rootDir } from '../../src/core/config/paths.ts';
 import {
   api,
   asBot,
   BOT,
+  git as gitArgs,
   info,
   markers,
   readEvent,
   repository,
   templateUpdateDir,
-  tokenHeader,
+  tokenEnv,
   warning,
 } from './github.ts';
 
@@ -41,12 +40,9 @@ const github = api();
 const userToken = process.env.TEMPLATE_UPDATE_TOKEN || undefined;
 const withWorkflows = userToken !== undefined;
 
-const git = (...args: string[]) =>
-  execFileSync('git', args, { cwd: rootDir, stdio: ['ignore', 'pipe', 'pipe'] })
-    .toString()
-    .trim();
+const git = (...args: string[]) => gitArgs(args);
 const remote = git('remote', 'get-url', 'origin');
-const auth = tokenHeader(remote, userToken ?? process.env.GITHUB_TOKEN);
+const auth = tokenEnv(remote, userToken ?? process.env.GITHUB_TOKEN);
 
 const { data: open } = await github.rest.pulls.list({
   owner,
@@ -59,10 +55,10 @@ const existing = open[0];
 
 // A person may have pushed conflict resolutions to the open pull request's branch: never push
 // over their commits. (Once it is merged or closed, the branch is the bot's again.)
-const remoteHead = git(...auth, 'ls-remote', 'origin', `refs/heads/${BRANCH}`).split('\t')[0];
+const remoteHead = gitArgs(['ls-remote', 'origin', `refs/heads/${BRANCH}`], auth).split('\t')[0];
 if (existing && remoteHead) {
   // The bot's branch is one commit on the default branch; anything on top is a person's.
-  git(...auth, 'fetch', '-q', '--depth=1', 'origin', `refs/heads/${BRANCH}`);
+  gitArgs(['fetch', '-q', '--depth=1', 'origin', `refs/heads/${BRANCH}`], auth);
   const author = git('log', '-1', '--format=%ae', remoteHead);
   if (author !== BOT.email) {
     warning(
@@ -81,7 +77,7 @@ for (const patch of patches) {
     git('apply', '--index', '--binary', '--whitespace=nowarn', path);
 }
 git(...asBot, 'commit', '-q', '-m', report.title);
-git(...auth, 'push', '-q', '--force', 'origin', `HEAD:refs/heads/${BRANCH}`);
+gitArgs(['push', '-q', '--force', 'origin', `HEAD:refs/heads/${BRANCH}`], auth);
 info(`pushed ${git('rev-parse', 'HEAD')} to ${BRANCH}`);
 
 function workflowSection(): string {

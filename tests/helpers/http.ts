@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { networkInterfaces } from 'node:os';
 
 export type RawResponse = {
   status: number;
@@ -15,10 +16,18 @@ export function request(
     method = 'GET',
     headers = {} as Record<string, string>,
     body,
-  }: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+    localAddress,
+  }: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    /** Connect from this address of the machine (a non-loopback one plays a client elsewhere). */
+    localAddress?: string;
+  } = {},
 ) {
   return new Promise<RawResponse>((resolve, reject) => {
-    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+    const options = { method, headers, agent: false, ...(localAddress ? { localAddress } : {}) };
+    const req = httpRequest(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -35,4 +44,12 @@ export function request(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+// An address of this machine that is not loopback: a connection from it to 127.0.0.1 reaches the
+// server as a client on the network would. Undefined on a machine with loopback only.
+export function networkAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry && !entry.internal && entry.family === 'IPv4')?.address;
 }

@@ -3,14 +3,20 @@ import { request } from './http.ts';
 
 // Follows an OAuth sign-in the way a browser would: from the app's start URL through the
 // provider's redirects and its login form, back to the app's callback. `appOrigin` is the app's
-// PUBLIC_URL, mapped back to the test app's real address.
+// PUBLIC_URL, mapped back to the test app's real address. With `form` the start is a POST of it
+// (linking from the profile: the form carries the CSRF token).
 export async function followSignIn(
   app: Client,
   startPath: string,
-  { appOrigin, login }: { appOrigin: string; login: Record<string, string> },
+  {
+    appOrigin,
+    login,
+    form,
+  }: { appOrigin: string; login: Record<string, string>; form?: Record<string, string> },
 ) {
-  const start = await app.get(startPath);
-  if (start.status !== 302) throw new Error(`start answered ${start.status}: ${start.text}`);
+  const start = form ? await app.post(startPath, { form }) : await app.get(startPath);
+  if (start.status !== 302 && start.status !== 303)
+    throw new Error(`start answered ${start.status}: ${start.text}`);
   let url = String(start.headers.location);
   const providerCookies = new Map<string, string>();
   for (let hop = 0; hop < 10; hop++) {

@@ -4,6 +4,7 @@
 // /health/ready, stop it with SIGTERM) is the `docker` job in .github/workflows/ci.yml, and
 // production-install.test.ts rehearses the same install steps without Docker.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -113,6 +114,19 @@ test('.dockerignore keeps secrets and host builds out, and the sources in', () =
   for (const needed of ['src', 'views', 'locales', 'assets', 'package.json', 'package-lock.json']) {
     assert.ok(!ignored.includes(needed), `.dockerignore must not exclude ${needed}`);
   }
+});
+
+test('security review 14: files with secrets can be neither committed nor baked into the image', () => {
+  const secretFiles = ['.env', '.env.local', '.env.production', '.env.deploy', '.env.staging'];
+  // git check-ignore prints the paths it ignores (--no-index: whether or not they exist).
+  const checked = spawnSync('git', ['check-ignore', '--no-index', ...secretFiles, '.env.example'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.deepEqual(checked.stdout.trim().split('\n'), secretFiles, checked.stderr);
+  const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+  for (const entry of ['.env', '.env.*']) assert.ok(dockerignore.includes(entry), entry);
+  // config.yml is committed and copied into the image, so it refuses secrets (tests/unit/config.test.ts).
 });
 
 test('the parser reads continuations, comments and stages', () => {

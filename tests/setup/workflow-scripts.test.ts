@@ -10,7 +10,7 @@ import { languageLabel } from '../../codemods/languages.ts';
 import { isConfigured } from '../../codemods/setup.ts';
 import { Tree } from '../../codemods/tree.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
-import { startFakeGitHub } from '../helpers/fake-github.ts';
+import { startFakeGitHub, testToken } from '../helpers/fake-github.ts';
 import { copyProject } from '../helpers/project-copy.ts';
 import { runWorkflowScript } from '../helpers/workflow-script.ts';
 import { type FormValues, issueBody } from './issue-body.ts';
@@ -55,12 +55,23 @@ function derivedRepository() {
   return { work, origin, tree: git(work, 'rev-parse', 'HEAD^{tree}') };
 }
 
+/** The write job's fresh checkout of the origin, as actions/checkout makes it. */
+function freshCheckout(origin: string) {
+  const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
+  cleanup.push(checkout);
+  git(checkout, 'clone', '-q', origin, '.');
+  symlinkSync(join(rootDir, 'node_modules'), join(checkout, 'node_modules'));
+  return checkout;
+}
+
 type Issue = {
   number: number;
   body: string;
   state?: string;
   action?: string;
   author?: string;
+  /** Who triggered the run (the event's sender); the author when not given. */
+  sender?: string;
   labels?: string[];
 };
 
@@ -87,6 +98,7 @@ async function runScript(
             user: { login: issue.author ?? 'alice' },
             labels: (issue.labels ?? ['setup']).map((name) => ({ name })),
           },
+          sender: { login: issue.sender ?? issue.author ?? 'alice' },
           repository,
         }
       : { repository };
@@ -119,7 +131,7 @@ describe('setup workflow scripts', { skip: template }, () => {
   };
 
   let repo: ReturnType<typeof derivedRepository>;
-  let comments: Array<{ id: number; body: string }>;
+  let comments: Array<{ id: number; body: string; user: { login: string } }>;
   let github: Awaited<ReturnType<typeof startFakeGitHub>>;
   before(async () => {
     github = await startFakeGitHub(({ method, path, body }) => {
@@ -142,7 +154,11 @@ describe('setup workflow scripts', { skip: template }, () => {
       if (method === 'GET' && path.startsWith('/repos/acme/portal/issues/7/comments'))
         return [200, comments];
       if (method === 'POST' && path === '/repos/acme/portal/issues/7/comments') {
-        const comment = { id: comments.length + 1, body: (body as { body: string }).body };
+        const comment = {
+          id: comments.length + 1,
+          body: (body as { body: string }).body,
+          user: { login: 'github-actions[bot]' },
+        };
         comments.push(comment);
         return [201, comment];
       }
@@ -217,10 +233,7 @@ describe('setup workflow scripts', { skip: template }, () => {
     );
 
     // The write job runs on a fresh checkout.
-    const checkout = mkdtempSync(join(tmpdir(), 'checkout-'));
-    cleanup.push(checkout);
-    git(checkout, 'clone', '-q', repo.origin, '.');
-    symlinkSync(join(rootDir, 'node_modules'), join(checkout, 'node_modules'));
+    const checkout = freshCheckout(repo.origin);
     const apply = await runScript(
       checkout,
       'scripts/github/setup-apply.ts',
@@ -248,6 +261,36 @@ describe('setup workflow scripts', { skip: template }, () => {
     assert.deepEqual(github.writes()[2]?.body, { state: 'closed', state_reason: 'completed' });
   });
 
+  test('security review 13: a push that fails never shows the token, in the log or the comment', async () => {
+    const setupDir = freshRun();
+    const issue = { number: 7, body: issueBody(form, valid) };
+    for (const script of ['scripts/github/setup-check.ts', 'scripts/github/setup-render.ts']) {
+      const run = await runScript(repo.work, script, github.url, issue, setupDir);
+      assert.equal(run.status, 0, run.log);
+    }
+    git(repo.work, 'add', '-A');
+    writeFileSync(
+      join(setupDir, 'setup.patch'),
+      execFileSync('git', ['diff', '--cached', '--binary'], { cwd: repo.work }),
+    );
+    const checkout = freshCheckout(repo.origin);
+    // An https remote (so the token is sent) where nothing listens: the push fails.
+    git(checkout, 'remote', 'set-url', 'origin', 'https://127.0.0.1:9/acme/portal.git');
+    const apply = await runScript(
+      checkout,
+      'scripts/github/setup-apply.ts',
+      github.url,
+      issue,
+      setupDir,
+    );
+    assert.notEqual(apply.status, 0, 'the push failed');
+    const basic = Buffer.from(`x-access-token:${testToken}`).toString('base64');
+    for (const text of [apply.log, ...comments.map((c) => c.body)]) {
+      assert.ok(!text.includes(basic) && !text.includes(testToken), text);
+    }
+    assert.match(comments.at(-1)?.body ?? '', /could not be committed/);
+  });
+
   test('someone who is not an administrator or maintainer: nothing is written', async () => {
     for (const author of ['mallory', 'bob']) {
       const setupDir = freshRun();
@@ -264,6 +307,44 @@ describe('setup workflow scripts', { skip: template }, () => {
       assert.deepEqual(github.writes(), []);
       assert.ok(!existsSync(join(setupDir, 'answers.json')));
     }
+  });
+
+  test('security review 2: an edit by a collaborator without admin or maintain is refused, whoever opened the issue', async () => {
+    for (const [author, sender] of [
+      ['alice', 'bob'],
+      ['bob', 'alice'],
+    ]) {
+      const setupDir = freshRun();
+      const result = await runScript(
+        repo.work,
+        'scripts/github/setup-check.ts',
+        github.url,
+        { number: 7, action: 'edited', body: issueBody(form, valid), author, sender },
+        setupDir,
+      );
+      assert.equal(result.status, 0, result.log);
+      assert.deepEqual(result.outputs, { allowed: 'false', valid: 'false' }, `${author}/${sender}`);
+      assert.match(result.log, /"write" here; only administrators and maintainers/);
+      assert.deepEqual(github.writes(), []);
+      assert.ok(!existsSync(join(setupDir, 'answers.json')));
+    }
+  });
+
+  test('security review 11: a dropdown answer carrying a line break and ::warning:: is never a workflow command', async () => {
+    const setupDir = freshRun();
+    const injected = { ...valid, defaultLanguage: [`${languageLabel('en')}\n::warning::pwned`] };
+    const result = await runScript(
+      repo.work,
+      'scripts/github/setup-check.ts',
+      github.url,
+      { number: 7, body: issueBody(form, injected) },
+      setupDir,
+    );
+    assert.equal(result.status, 0, result.log);
+    assert.deepEqual(result.outputs, { allowed: 'true', valid: 'false' });
+    assert.match(result.log, /::warning::pwned/, 'the value is logged, escaped');
+    assert.doesNotMatch(result.log, /^::/m, 'no line of the log is a workflow command');
+    assert.doesNotMatch(readFileSync(join(setupDir, 'errors.md'), 'utf8'), /^::/m);
   });
 
   test('a maintainer may set up', async () => {
@@ -341,6 +422,33 @@ describe('setup workflow scripts', { skip: template }, () => {
     assert.deepEqual(fixed.outputs, { allowed: 'true', valid: 'true' });
   });
 
+  test("security review 12: a comment carrying the bot's marker but written by someone else is never the bot's", async () => {
+    const setupDir = freshRun();
+    const planted = '<!-- groundwork:setup-errors -->\nPlanted by mallory';
+    comments.push({ id: 1, body: planted, user: { login: 'mallory' } });
+    const broken = { ...valid, slug: 'Acme Portal' };
+    const check = await runScript(
+      repo.work,
+      'scripts/github/setup-check.ts',
+      github.url,
+      { number: 7, body: issueBody(form, broken) },
+      setupDir,
+    );
+    assert.deepEqual(check.outputs, { allowed: 'true', valid: 'false' });
+    const report = await runScript(
+      repo.work,
+      'scripts/github/setup-report.ts',
+      github.url,
+      { number: 7, body: '' },
+      setupDir,
+    );
+    assert.equal(report.status, 0, report.log);
+    assert.equal(comments[0]?.body, planted, "mallory's comment is left alone");
+    assert.equal(comments.length, 2, 'the bot writes its own');
+    assert.match(comments[1]?.body ?? '', /\*\*Slug\*\*/);
+    assert.equal(comments[1]?.user.login, 'github-actions[bot]');
+  });
+
   test('issues without the setup label, closed issues and the template itself are ignored', async () => {
     for (const issue of [
       { number: 7, body: issueBody(form, valid), labels: ['bug'] },
@@ -363,7 +471,7 @@ describe('setup workflow scripts', { skip: template }, () => {
 describe('bootstrap workflow script', { skip: template }, () => {
   test('creates the label and one issue linking to the prefilled form; a second run does nothing', async () => {
     const labels = new Set<string>();
-    const issues: Array<{ number: number; body: string }> = [];
+    const issues: Array<{ number: number; body: string; user: { login: string } }> = [];
     const github = await startFakeGitHub(({ method, path, body }) => {
       const label = path.match(/^\/repos\/acme\/portal\/labels\/([^/?]+)$/)?.[1];
       if (method === 'GET' && label) return labels.has(label) ? [200, { name: label }] : [404, {}];
@@ -373,7 +481,11 @@ describe('bootstrap workflow script', { skip: template }, () => {
       }
       if (method === 'GET' && path.startsWith('/repos/acme/portal/issues?')) return [200, issues];
       if (method === 'POST' && path === '/repos/acme/portal/issues') {
-        const issue = { number: issues.length + 1, body: (body as { body: string }).body };
+        const issue = {
+          number: issues.length + 1,
+          body: (body as { body: string }).body,
+          user: { login: 'github-actions[bot]' },
+        };
         issues.push(issue);
         return [201, issue];
       }
@@ -422,6 +534,43 @@ describe('bootstrap workflow script', { skip: template }, () => {
         setupDir,
       );
       assert.deepEqual(github.requests, [], 'the template itself is left alone');
+    } finally {
+      await github.close();
+    }
+  });
+
+  test('security review 12: an open issue carrying the bootstrap marker but not opened by the bot does not stop it', async () => {
+    const issues = [
+      { number: 1, body: '<!-- groundwork:bootstrap -->\nmine', user: { login: 'mallory' } },
+    ];
+    const github = await startFakeGitHub(({ method, path, body }) => {
+      if (method === 'GET' && path.startsWith('/repos/acme/portal/labels/')) return [200, {}];
+      if (method === 'GET' && path.startsWith('/repos/acme/portal/issues?')) return [200, issues];
+      if (method === 'POST' && path === '/repos/acme/portal/issues') {
+        const issue = {
+          number: issues.length + 1,
+          body: (body as { body: string }).body,
+          user: { login: 'github-actions[bot]' },
+        };
+        issues.push(issue);
+        return [201, issue];
+      }
+      return undefined;
+    });
+    try {
+      const { work } = derivedRepository();
+      const setupDir = mkdtempSync(join(tmpdir(), 'setup-dir-'));
+      cleanup.push(setupDir);
+      const run = await runScript(
+        work,
+        'scripts/github/bootstrap.ts',
+        github.url,
+        { isTemplate: false },
+        setupDir,
+      );
+      assert.equal(run.status, 0, run.log);
+      assert.equal(issues.length, 2, 'the bot opened its own setup issue');
+      assert.equal(issues[1]?.user.login, 'github-actions[bot]');
     } finally {
       await github.close();
     }

@@ -26,11 +26,24 @@ function problemsOf(fn: () => unknown): string[] {
 
 describe('config', () => {
   test('defaults apply when nothing is set', () => {
-    const config = loadConfig({ cwd: folder({}), env: {} });
+    const config = loadConfig({ cwd: folder({}), env: { MONGODB_URL: 'mongodb://db/app' } });
     assert.equal(config.PORT, 3000);
-    assert.equal(config.NODE_ENV, 'development');
+    assert.equal(config.NODE_ENV, 'production');
     assert.equal(config.LOG_LEVEL, 'info');
     assert.equal(config.TRUST_PROXY, false);
+  });
+
+  test('security review 1: without NODE_ENV it is production; development and test listen on loopback unless HOST says otherwise', () => {
+    const cwd = folder({});
+    const bare = loadConfig({ cwd, env: { MONGODB_URL: 'mongodb://db/app' } });
+    assert.equal(bare.production, true, '`npm start` and the image run production');
+    assert.equal(bare.HOST, '0.0.0.0', 'production listens on every interface (a container)');
+    for (const NODE_ENV of ['development', 'test']) {
+      assert.equal(loadConfig({ cwd, env: { NODE_ENV } }).HOST, '127.0.0.1', NODE_ENV);
+      assert.equal(loadConfig({ cwd, env: { NODE_ENV, HOST: '0.0.0.0' } }).HOST, '0.0.0.0');
+    }
+    const packageJson = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8'));
+    assert.doesNotMatch(packageJson.scripts.start, /NODE_ENV=(development|test)/);
   });
 
   test('precedence: env > .env.local > .env > config.yml > defaults', () => {
@@ -39,16 +52,41 @@ describe('config', () => {
       '.env': 'PORT=4002\nLOG_LEVEL=warn\nHOST=10.0.0.2\n',
       '.env.local': 'PORT=4003\nLOG_LEVEL=error\n',
     });
-    const config = loadConfig({ cwd, env: { PORT: '4004' } });
+    const config = loadConfig({ cwd, env: { PORT: '4004', MONGODB_URL: 'mongodb://db/app' } });
     assert.equal(config.PORT, 4004, 'environment wins');
     assert.equal(config.LOG_LEVEL, 'error', '.env.local beats .env');
     assert.equal(config.HOST, '10.0.0.2', '.env beats config.yml');
     assert.equal(config.SHUTDOWN_TIMEOUT_MS, 5, 'config.yml beats defaults');
-    assert.equal(config.NODE_ENV, 'development', 'defaults fill the rest');
+    assert.equal(config.NODE_ENV, 'production', 'defaults fill the rest');
+  });
+
+  test('security review 14: config.yml, which is committed and copied into the image, refuses secrets', () => {
+    const cwd = folder({
+      'config.yml': [
+        'SESSION_SECRET: a-long-secret-that-must-not-be-committed-0123',
+        'METRICS_TOKEN: another-long-secret-token',
+        'SMTP_URL: smtps://user:hunter2@smtp.example.com:465',
+        'REDIS_URL: redis://127.0.0.1:6379',
+        'PORT: 4001',
+      ].join('\n'),
+    });
+    const problems = problemsOf(() => loadConfig({ cwd, env: { NODE_ENV: 'test' } }));
+    assert.equal(problems.length, 3, problems.join('\n'));
+    for (const key of ['SESSION_SECRET', 'METRICS_TOKEN', 'SMTP_URL']) {
+      const problem = problems.find((p) => p.startsWith(`${key} (config.yml)`)) ?? '';
+      assert.match(problem, /does not belong in config\.yml.*environment or \.env\.local/);
+    }
+    assert.doesNotMatch(problems.join('\n'), /hunter2|a-long-secret|another-long/);
+    // The same values from .env.local (git- and docker-ignored) are fine.
+    const local = folder({ '.env.local': 'SMTP_URL=smtps://user:hunter2@smtp.example.com:465\n' });
+    assert.match(loadConfig({ cwd: local, env: { NODE_ENV: 'test' } }).SMTP_URL ?? '', /hunter2/);
   });
 
   test('an empty value counts as unset', () => {
-    const config = loadConfig({ cwd: folder({ 'config.yml': 'PORT: 4001\n' }), env: { PORT: '' } });
+    const config = loadConfig({
+      cwd: folder({ 'config.yml': 'PORT: 4001\n' }),
+      env: { PORT: '', NODE_ENV: 'test' },
+    });
     assert.equal(config.PORT, 4001);
   });
 
@@ -129,7 +167,7 @@ describe('config', () => {
   });
 
   test('the database name comes from the URL path, else from the project slug', () => {
-    const base = loadConfig({ cwd: folder({}), env: {} });
+    const base = loadConfig({ cwd: folder({}), env: { NODE_ENV: 'development' } });
     assert.equal(
       databaseName({ ...base, MONGODB_URL: 'mongodb://h1:1,h2:2/shop?tls=true' }),
       'shop',

@@ -114,11 +114,12 @@ const LIMITED_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 // The general per-IP limit: every unsafe request and everything under /auth/ (sign-in links and
 // provider callbacks), where abuse costs emails, queries and provider calls. Plain page views are
-// not counted: a lookup per view would cost more than the views (docs/decisions/0022).
+// not counted: a lookup per view would cost more than the views (docs/decisions/0022). The path is
+// compared as the router matches it, without regard to case: /AUTH/ is /auth/.
 export function limitPerIp(limit: RateLimit): Middleware {
   // Not async: most requests pass straight through, without a promise of their own.
   return function limitPerIp(ctx, next) {
-    if (!LIMITED_METHODS.has(ctx.method) && !ctx.path.startsWith('/auth/')) return next();
+    if (!LIMITED_METHODS.has(ctx.method) && !/^\/auth\//i.test(ctx.path)) return next();
     return limit.consume(ctx, ctx.ip).then(next);
   };
 }

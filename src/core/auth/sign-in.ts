@@ -13,6 +13,7 @@ export type SignInMethod = {
   panel(ctx: Context, next: string): string;
   /** Whether this user can sign in this way today. */
   availableTo(user: User): boolean;
-  /** For providers: where a signed-in user starts linking an account of theirs. */
+  /** For providers: where a signed-in user starts linking an account of theirs, by a POST with
+   * the CSRF token (the profile's form); the feature may ask for a recent sign-in. */
   linkPath?: string;
 };

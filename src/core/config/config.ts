@@ -27,9 +27,19 @@ export type Settings = Record<string, z.ZodType>;
 export const coreSettings = {
   NODE_ENV: z
     .enum(['development', 'test', 'production'])
-    .default('development')
-    .describe('Runtime mode. Use "production" for deployments: it hides debug routes.'),
-  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on, e.g. 127.0.0.1.'),
+    .default('production')
+    .describe(
+      'Runtime mode. Production (the default: `npm start`, the image) hides debug routes; ' +
+        '`npm run dev` sets "development".',
+    ),
+  HOST: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Interface to listen on, e.g. 0.0.0.0 for every interface. Default: 0.0.0.0 in production ' +
+        '(a container), 127.0.0.1 otherwise, so development is not reachable from the network.',
+    ),
   PORT: port.default(3000).describe('TCP port, 0-65535 (0 picks a free port).'),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
@@ -131,6 +141,14 @@ export const coreSettings = {
   RATE_LIMIT_PER_MINUTE: atLeast(1)
     .default(120)
     .describe('Form posts and sign-in requests one IP address may make per minute (at least 1).'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'A long random string (e.g. `openssl rand -hex 32`) that /metrics asks of scrapers as ' +
+        '`Authorization: Bearer <token>`; when unset, production serves /metrics on loopback only.',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -153,6 +171,8 @@ export type SettingsOf<Shape extends Settings> = z.output<z.ZodObject<Shape>>;
 // Config extends SettingsOf<typeof itsSettings> {}), so `config.JOBS_QUEUE` is typed while the
 // jobs feature exists and gone with it.
 export interface Config extends SettingsOf<typeof coreSettings> {
+  /** HOST, or the mode's default: every interface in production, loopback otherwise. */
+  readonly HOST: string;
   /** NODE_ENV is "production": decided here, once, for every check that depends on it. */
   readonly production: boolean;
 }
@@ -218,6 +238,11 @@ export function readSources(
           problems.push(`${key} (config.yml): unknown key. Known keys: ${keys.join(', ')}.`);
         } else if (value !== null && typeof value === 'object') {
           problems.push(`${key} (config.yml): must be a single value, not a list or map.`);
+        } else if (value !== null && isSecret(key, String(value))) {
+          // config.yml is committed and copied into the image: a secret there leaks with both.
+          problems.push(
+            `${key} (config.yml): a secret does not belong in config.yml, which is committed and copied into the image. Fix: set it in the environment or .env.local.`,
+          );
         } else if (value !== null) values[key] = String(value);
       }
       sources.push({ name: 'config.yml', values });
@@ -261,8 +286,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   // The schema is the core's and the features' settings, the type the same keys merged.
-  const settings = result.data as unknown as Omit<Config, 'production'>;
-  const config: Config = { ...settings, production: settings.NODE_ENV === 'production' };
+  const settings = result.data as unknown as Omit<Config, 'production' | 'HOST'> & {
+    HOST?: string;
+  };
+  const production = settings.NODE_ENV === 'production';
+  // Development serves debug pages and a job dashboard without sign-in: only this machine may
+  // reach it unless HOST says otherwise. A container needs every interface to be reachable.
+  const HOST = settings.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const config: Config = { ...settings, HOST, production };
   const combined = combinationProblems(config);
   if (combined.length > 0) throw new ConfigError(combined);
   return config;
@@ -310,12 +341,16 @@ export function loadConfigOrExit(options: LoadOptions = {}): Config {
   }
 }
 
+// A URL that carries a password, as mask() hides it.
+const URL_PASSWORD = /^([a-z][a-z+.-]*:\/\/[^:/@]*):[^@/]*@/i;
+
+const isSecret = (key: string, value: string) => SECRET_NAME.test(key) || URL_PASSWORD.test(value);
+
 export function mask(key: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
   if (SECRET_NAME.test(key)) return '********';
   // Regex, not URL: MongoDB strings may list several hosts, which URL cannot parse.
-  if (typeof value === 'string')
-    return value.replace(/^([a-z][a-z+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:********@');
+  if (typeof value === 'string') return value.replace(URL_PASSWORD, '$1:********@');
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { z } from 'zod';
+import type { SigningKey } from '../auth/signing-key.ts';
 import type { Database } from '../data/db.ts';
 import type { Lifecycle } from '../observability/lifecycle.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -47,8 +48,9 @@ export type JobDefinition<Schema extends z.ZodType = z.ZodType> = {
   attempts?: number;
   /** The first retry waits this long, each next one twice as long (default 1,000 ms). */
   backoffMs?: number;
-  /** The payload holds a secret (a sign-in link): the queue drops the job once it completes, and
-   * keeps a failed one a day instead of 30. */
+  /** The payload holds a secret (a sign-in link): the queue stores it sealed (encrypted under the
+   * app's signing key: Redis and the dashboard see no secret), drops the job once it completes,
+   * and keeps a failed one a day instead of 30. */
   secretPayload?: boolean;
   /** Run on a schedule as well (repeatable job); the worker reconciles schedules at start. */
   schedule?: JobSchedule<z.input<Schema>>;
@@ -132,6 +134,32 @@ export function storedPayload(job: JobDefinition, payload: unknown): unknown {
   const stored = JSON.parse(JSON.stringify(validatePayload(job, payload) ?? null));
   validatePayload(job, stored);
   return stored;
+}
+
+// A secret payload as a queue stores it: { sealed } that only this app's key opens, bound to the
+// job's name.
+export function sealedPayload(job: JobDefinition, stored: unknown, key: SigningKey) {
+  return { sealed: key.seal(`job:${job.name}`, JSON.stringify(stored)) };
+}
+
+/** The payload a queue stored, opened when sealed; validated afterwards, by runJob. */
+export function openedPayload(job: JobDefinition, data: unknown, key: SigningKey): unknown {
+  if (!job.secretPayload) return data;
+  const sealed = (data as { sealed?: unknown } | null)?.sealed;
+  try {
+    if (typeof sealed !== 'string') throw new Error('not sealed');
+    return JSON.parse(key.open(`job:${job.name}`, sealed));
+  } catch {
+    // Never retried (a JobPayloadError): altered, or sealed under another key (SESSION_SECRET changed).
+    throw new JobPayloadError(job.name, [
+      {
+        code: 'custom',
+        path: [],
+        message: 'a secret payload that this app cannot open',
+        input: '',
+      },
+    ]);
+  }
 }
 
 // The registry's definition for a job passed to enqueue: a job must be registered (listed in its

@@ -1,12 +1,15 @@
 import type { Context } from 'koa';
 import { Router } from '../config/koa-router.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
 
 export type HealthCheck = { name: string; check: () => Promise<void> };
 
-type CheckResult = { ok: boolean; ms: number; error?: string };
+type CheckResult = { ok: boolean; ms: number };
 
-async function run(checks: HealthCheck[]) {
+// Probes are public (a proxy passes /health through): an answer says which dependency fails, never
+// why. The reason (host names, addresses, driver messages) goes to the log.
+async function run(checks: HealthCheck[], logger: Logger) {
   const results = await Promise.all(
     checks.map(async ({ name, check }): Promise<[string, CheckResult]> => {
       const started = performance.now();
@@ -14,8 +17,8 @@ async function run(checks: HealthCheck[]) {
         await check();
         return [name, { ok: true, ms: Math.round(performance.now() - started) }];
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return [name, { ok: false, ms: Math.round(performance.now() - started), error: message }];
+        logger.warn({ err: error, check: name }, `readiness check "${name}" failed`);
+        return [name, { ok: false, ms: Math.round(performance.now() - started) }];
       }
     }),
   );
@@ -33,11 +36,16 @@ function json(ctx: Context, body: unknown) {
 
 // /health/live answers from memory (is the process serving?); /health/ready checks dependencies
 // (should it get traffic?); /health is the detailed view of the same for people and dashboards.
-export function healthRoutes(lifecycle: Lifecycle, checks: HealthCheck[], version: string) {
+export function healthRoutes(
+  lifecycle: Lifecycle,
+  checks: HealthCheck[],
+  version: string,
+  logger: Logger,
+) {
   const router = new Router();
   const readiness = async () => {
     if (lifecycle.draining) return { status: 503, body: { status: 'draining', checks: {} } };
-    const results = await run(checks);
+    const results = await run(checks, logger);
     const ok = Object.values(results).every((r) => r.ok);
     return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'unavailable', checks: results } };
   };

@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { Router } from '../config/koa-router.ts';
+import { fromLoopback } from './loopback.ts';
 
 export type Metrics = { registry: Registry; middleware: Middleware };
 
@@ -32,10 +34,24 @@ export function createMetrics(): Metrics {
   };
 }
 
-// GET /metrics in Prometheus' text format, for the web process and the worker alike.
-export function metricsRoutes({ registry }: Metrics) {
+export type MetricsAccess = { production: boolean; token?: string | undefined };
+
+// GET /metrics in Prometheus' text format, for the web process and the worker alike. With
+// METRICS_TOKEN, only to `Authorization: Bearer <token>`; without it, production answers only on
+// loopback (a scraper elsewhere, or anyone through the proxy, needs the token).
+export function metricsRoutes({ registry }: Metrics, { production, token }: MetricsAccess) {
   const router = new Router();
+  const expected = token ? createHash('sha256').update(`Bearer ${token}`).digest() : undefined;
   router.get('/metrics', async (ctx) => {
+    if (expected) {
+      const sent = createHash('sha256').update(ctx.get('Authorization')).digest();
+      if (!timingSafeEqual(sent, expected)) {
+        ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+        ctx.throw(401);
+      }
+    } else if (production && !fromLoopback(ctx.req.socket.remoteAddress)) {
+      ctx.throw(403);
+    }
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();
   });

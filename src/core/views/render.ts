@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import type { Context } from 'koa';
+import { safeRedirectPath } from '../http/input.ts';
 import type { ViewLocals, Views } from './views.ts';
 
 const THEMES = new Set(['light', 'dark']);
@@ -18,7 +19,9 @@ export function installRender(app: Koa, views: Views, globals: ViewLocals) {
       lang: this.state.lang,
       t: this.state.t,
       requestId: this.state.requestId,
-      currentPath: this.path,
+      // Links are built from it (the language switcher): a path such as //evil.example would make
+      // them point off-site, so anything but a same-origin path becomes /.
+      currentPath: safeRedirectPath(this.path),
       // The server renders the chosen theme, so there is no flash and no inline script is needed.
       theme: theme && THEMES.has(theme) ? theme : undefined,
       user: this.state.user,

@@ -5,6 +5,7 @@ import type { AppServices } from '../../core/app/feature.ts';
 import { requireUser } from '../../core/auth/roles.ts';
 import type { SignInMethod } from '../../core/auth/sign-in.ts';
 import { DISPLAY_NAME_MAX, type User, users } from '../../core/auth/users.ts';
+import { sendSignInMethodNotice } from '../../core/email/sign-in-method-notice.ts';
 import { parseInput } from '../../core/http/input.ts';
 import { seeOther } from './see-other.ts';
 
@@ -23,10 +24,8 @@ function canUnlink(methods: SignInMethod[], user: User, provider: string) {
 }
 
 // /profile: the display name, linked accounts (link, unlink) and "sign out everywhere".
-export function profileRoutes(
-  router: Router,
-  { db, sessions, signInMethods, profileSections }: AppServices,
-) {
+export function profileRoutes(router: Router, services: AppServices) {
+  const { db, sessions, signInMethods, profileSections } = services;
   const renderProfile = (ctx: Context, locals: Record<string, unknown> = {}) => {
     const user = ctx.state.user as User;
     ctx.set('Cache-Control', 'no-store');
@@ -98,6 +97,8 @@ export function profileRoutes(
       },
     );
     sessions.forgetUser(user._id);
+    const label = signInMethods.find((method) => method.id === provider)?.label ?? provider;
+    await sendSignInMethodNotice(services, ctx, user, 'unlinked', label);
     seeOther(ctx, '/profile');
   });
 }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type Bull from 'bull';
 import type { Middleware } from 'koa';
 import { requireRole } from '../../core/auth/roles.ts';
+import { loopbackOnly } from '../../core/observability/loopback.ts';
 import { project } from '../../project.ts';
 
 export const DASHBOARD_PATH = '/admin/jobs';
@@ -25,7 +26,7 @@ async function loadBoard(queue: Bull.Queue): Promise<Middleware> {
 }
 
 // /admin/jobs: jobs by state, their data and errors, retry and remove. In production only admins
-// get in; in development it is open, like /debug. Its own script cannot send our CSRF token, so
+// get in; in development it is open to this machine only, like /debug. Its own script cannot send our CSRF token, so
 // its PUT requests are checked by origin (the feature's csrfTokenlessPaths).
 export function dashboardRoutes(
   router: Router,
@@ -46,6 +47,6 @@ export function dashboardRoutes(
       delete own.response.render;
     }
   };
-  const guard: Middleware[] = production ? [requireRole('admin')] : [];
+  const guard: Middleware[] = production ? [requireRole('admin')] : [loopbackOnly()];
   router.all('jobs.dashboard', `${DASHBOARD_PATH}{/*path}`, ...guard, board);
 }

@@ -15,7 +15,7 @@ export const jobs = defineFeature({
   settings: jobsSettings,
   jobs: [sampleJob],
   csrfTokenlessPaths: [`${DASHBOARD_PATH}/api/`],
-  jobQueue({ config, logger, lifecycle, metrics, redis }, registry) {
+  jobQueue({ config, logger, lifecycle, metrics, redis, signingKey }, registry) {
     if (!config.REDIS_URL) {
       if (config.production) {
         throw new ConfigError([
@@ -30,12 +30,16 @@ export const jobs = defineFeature({
       return undefined;
     }
     // Opened with the first job, dashboard visit or metrics scrape, on the process's connection.
-    const jobs = new BullJobQueue(() => {
-      const queue = openQueue(config, { failFast: true, client: redis?.() });
-      queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
-      lifecycle.onShutdown(() => queue.close());
-      return queue;
-    }, registry);
+    const jobs = new BullJobQueue(
+      () => {
+        const queue = openQueue(config, { failFast: true, client: redis?.() });
+        queue.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
+        lifecycle.onShutdown(() => queue.close());
+        return queue;
+      },
+      registry,
+      signingKey,
+    );
     queueDepthMetric(metrics.registry, () => jobs.queue);
     return jobs;
   },

@@ -9,7 +9,7 @@ import { signIn, testSignIn } from '../../../tests/helpers/accounts.ts';
 import { startTestApp } from '../../../tests/helpers/app.ts';
 import { createClient, csrfTokenOf } from '../../../tests/helpers/client.ts';
 import { requireEnv } from '../../../tests/helpers/env.ts';
-import { request } from '../../../tests/helpers/http.ts';
+import { networkAddress, request } from '../../../tests/helpers/http.ts';
 import { productionEmail } from '../../../tests/helpers/production-env.ts';
 import { startTcpProxy } from '../../../tests/helpers/tcp-proxy.ts';
 import { type AppServices, defineFeature } from '../../core/app/feature.ts';
@@ -125,6 +125,39 @@ describe('the job queue on Redis', () => {
     assert.ok(stored.text.includes('123456'), JSON.stringify(stored));
     // An email's links and codes do not stay in Redis once it is sent.
     await waitFor(async () => (await queue.getJob(id)) === null, `job ${id} to be removed`);
+  });
+
+  test('security review 3: sign-in links and codes are sealed in Redis and never shown on the dashboard', async () => {
+    const secret = `verify-${Math.random().toString(36).slice(2)}`;
+    await queue.pause(); // the worker takes nothing while the test looks at the stored job
+    try {
+      const { id } = await sendEmail(services, {
+        to: 'sealed@example.com',
+        template: 'magic-link',
+        subject: 'magic-link:email.subject',
+        lang: project.defaultLocale,
+        locals: { url: `http://localhost/auth/verify/${secret}`, code: '918273', minutes: 10 },
+      });
+      const stored = JSON.stringify(await queue.client.hgetall(`bull:${queueName}:${id}`));
+      assert.match(stored, /sealed/);
+      assert.doesNotMatch(stored, new RegExp(`${secret}|918273|sealed@example`));
+      const board = await request(
+        `${app.baseUrl}/admin/jobs/api/queues?activeQueue=${queueName}&status=paused&page=1`,
+        { headers: { Accept: 'application/json' } },
+      );
+      assert.equal(board.status, 200);
+      assert.match(board.text, new RegExp(sendEmailJob.name));
+      assert.doesNotMatch(board.text, new RegExp(`${secret}|918273`));
+    } finally {
+      await queue.resume();
+    }
+    // The worker opens it: the email carries the link.
+    const email = await waitFor(
+      async () =>
+        (await app.db.collection(outbox).findOne({ to: 'sealed@example.com' })) ?? undefined,
+      'the sealed email in the outbox',
+    );
+    assert.ok(email.text.includes(secret) && email.text.includes('918273'));
   });
 
   test('a payload the worker would refuse after JSON is refused at enqueue', async () => {
@@ -262,6 +295,22 @@ describe('the job queue on Redis', () => {
     const { id } = JSON.parse(posted.text);
     const job = await waitForState(queue, id, 'completed');
     assert.equal(job.name, sampleJob.name);
+  });
+
+  const elsewhere = networkAddress();
+  test('security review 1: outside production the job dashboard refuses clients not on loopback', {
+    skip: elsewhere ? false : 'this machine has no network address besides loopback',
+  }, async () => {
+    for (const path of ['/admin/jobs', '/admin/jobs/api/queues', '/ADMIN/Jobs', '/debug/jobs']) {
+      const res = await request(`${app.baseUrl}${path}`, {
+        localAddress: elsewhere,
+        headers: { Accept: 'application/json', 'X-Forwarded-For': '127.0.0.1' },
+      });
+      assert.equal(res.status, 403, path);
+      assert.doesNotMatch(res.text, new RegExp(queueName));
+    }
+    const local = await request(`${app.baseUrl}/admin/jobs/api/queues`);
+    assert.equal(local.status, 200, 'this machine gets in');
   });
 });
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type Bull from 'bull';
 import type { Redis, RedisOptions } from 'ioredis';
+import type { SigningKey } from '../../core/auth/signing-key.ts';
 import type { Config } from '../../core/config/config.ts';
 import {
   DEFAULT_ATTEMPTS,
@@ -10,6 +11,7 @@ import {
   type JobQueue,
   type JobRegistry,
   registeredJob,
+  sealedPayload,
   storedPayload,
 } from '../../core/jobs/jobs.ts';
 
@@ -79,11 +81,15 @@ export class BullJobQueue implements JobQueue {
   readonly mode = 'queue';
   readonly registry: JobRegistry;
   #queue: Bull.Queue | (() => Bull.Queue);
+  #key: SigningKey | undefined;
 
-  /** `queue` may be a function that opens it: it is called on first use (the web process). */
-  constructor(queue: Bull.Queue | (() => Bull.Queue), registry: JobRegistry) {
+  /** `queue` may be a function that opens it: it is called on first use (the web process).
+   * `key` seals secret payloads (the app's signing key, which the worker shares); without it,
+   * enqueueing a job with a secret payload throws. */
+  constructor(queue: Bull.Queue | (() => Bull.Queue), registry: JobRegistry, key?: SigningKey) {
     this.#queue = queue;
     this.registry = registry;
+    this.#key = key;
   }
 
   get queue(): Bull.Queue {
@@ -93,7 +99,14 @@ export class BullJobQueue implements JobQueue {
 
   async enqueue(job: JobDefinition, payload: unknown): Promise<EnqueuedJob> {
     registeredJob(this.registry, job);
-    const data = storedPayload(job, payload);
+    const stored = storedPayload(job, payload);
+    let data = stored;
+    if (job.secretPayload) {
+      if (!this.#key)
+        throw new Error(`Job "${job.name}" has a secret payload: give the queue a key`);
+      await this.#key.ready();
+      data = sealedPayload(job, stored, this.#key);
+    }
     const added = await this.queue.add(job.name, data, jobOptions(job));
     return { id: String(added.id) };
   }

@@ -6,7 +6,7 @@ import type { AppServices, Feature } from '../../core/app/feature.ts';
 import { createServices, withJobs } from '../../core/app/services.ts';
 import type { Config } from '../../core/config/config.ts';
 import type { Database } from '../../core/data/db.ts';
-import { PermanentError } from '../../core/jobs/jobs.ts';
+import { openedPayload, PermanentError } from '../../core/jobs/jobs.ts';
 import { jobMetrics, runJob } from '../../core/jobs/run-job.ts';
 import { healthRoutes } from '../../core/observability/health.ts';
 import { closeAll, createLifecycle } from '../../core/observability/lifecycle.ts';
@@ -49,8 +49,9 @@ export async function startWorker({
   );
   const lifecycle = createLifecycle();
   const metrics = createMetrics();
-  const jobs = new BullJobQueue(queue, registry);
   const withoutJobs = createServices({ config, db, logger, lifecycle, metrics });
+  const { signingKey } = withoutJobs;
+  const jobs = new BullJobQueue(queue, registry, signingKey);
   const services = withJobs(withoutJobs, jobs, features);
   const counters = jobMetrics(metrics.registry);
   queueDepthMetric(metrics.registry, () => queue);
@@ -67,7 +68,9 @@ export async function startWorker({
     active.set(id, job);
     try {
       const log = logger.child({ job: job.name, jobId: id, attempt });
-      await runJob(definition, job.data, { id, attempt, log, services }, counters);
+      if (definition.secretPayload) await signingKey.ready();
+      const data = openedPayload(definition, job.data, signingKey);
+      await runJob(definition, data, { id, attempt, log, services }, counters);
     } catch (error) {
       // A payload that will never fit, a request the other side refuses: no retries.
       if (error instanceof PermanentError) job.discard();
@@ -93,8 +96,10 @@ export async function startWorker({
     { name: 'mongodb', check: () => db.ping() },
   ];
   const probes = new Koa();
-  probes.use(healthRoutes(lifecycle, checks, packageJson.version).routes());
-  probes.use(metricsRoutes(metrics).routes());
+  probes.use(healthRoutes(lifecycle, checks, packageJson.version, logger).routes());
+  probes.use(
+    metricsRoutes(metrics, { production: config.production, token: config.METRICS_TOKEN }).routes(),
+  );
 
   return {
     services,

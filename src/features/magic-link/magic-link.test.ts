@@ -255,14 +255,58 @@ describe('magic links', () => {
     assert.deepEqual(answers[1], answers[3]);
   });
 
-  test('per-email limit: a 4th request within 15 minutes -> 429, and no 4th email', async () => {
+  test('security review 1: without PUBLIC_URL a forged Host header never reaches a sign-in link', async () => {
+    const client = browser();
+    const address = unique('host');
+    // A request from a script, not a browser: no Origin, so the token alone decides.
+    const forged = { Host: 'evil.example', Origin: '' };
+    const token = csrfTokenOf(await client.get('/login', { headers: forged }));
+    const res = await client.post('/auth/magic-link', {
+      form: { _csrf: token, email: address },
+      headers: forged,
+    });
+    assert.equal(res.status, 200);
+    const email = await latestEmail(app.db, address);
+    assert.doesNotMatch(email.text + email.html, /evil\.example/);
+    assert.equal(new URL(email.url ?? '').hostname, 'localhost', 'a loopback origin instead');
+  });
+
+  test('per-email limit: a 4th request from one IP within 15 minutes -> 429, and no 4th email', async () => {
     const address = unique('flood');
-    for (let i = 0; i < 3; i++) assert.equal((await requestLink(browser(), address)).status, 200);
-    const res = await requestLink(browser(), address);
+    const client = browser();
+    for (let i = 0; i < 3; i++) assert.equal((await requestLink(client, address)).status, 200);
+    const res = await requestLink(client, address);
     assert.equal(res.status, 429);
     assert.ok(Number(res.headers['retry-after']) > 0);
     assert.ok(res.text.includes(text('errors.tooMany.title')));
     assert.equal(await app.db.collection(outbox).countDocuments({ to: address }), 3);
+  });
+
+  test('security review 7: asking for links to someone else does not lock the owner out, and a flood stops at the hourly cap except for the browser that signed in', async () => {
+    const victim = unique('victim');
+    const emails = () => app.db.collection(outbox).countDocuments({ to: victim });
+    // The owner signs in once in their browser.
+    const owner = browser();
+    assert.equal((await requestLink(owner, victim)).status, 200);
+    const link = await latestEmail(app.db, victim);
+    assert.equal((await confirm(owner, link.path ?? '')).status, 303);
+
+    // Someone else asks for the owner's links from one address until refused...
+    const attacker = browser();
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await requestLink(attacker, victim)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    // ...which leaves another person at another address (a new device of the owner) unaffected.
+    assert.equal((await requestLink(browser(), victim)).status, 200);
+    // A flood from many addresses stops at 10 emails an hour for the address (the owner's one,
+    // the attacker's three, one from a new device so far)...
+    for (let i = 0; i < 5; i++) assert.equal((await requestLink(browser(), victim)).status, 200);
+    assert.equal(await emails(), 10);
+    assert.equal((await requestLink(browser(), victim)).status, 429);
+    assert.equal(await emails(), 10);
+    // ...but the browser that signed in with it still gets its link.
+    assert.equal((await requestLink(owner, victim)).status, 200);
+    assert.equal(await emails(), 11);
   });
 
   test('per-IP limit: one address asking for many emails -> 429', async () => {

@@ -1,7 +1,10 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AppServices } from '../../core/app/feature.ts';
 import { browserId } from '../../core/auth/browser-id.ts';
+import { getSecurityCookie } from '../../core/auth/cookies.ts';
+import { constantTimeEqual } from '../../core/auth/signing-key.ts';
 import { normalizeEmail } from '../../core/auth/users.ts';
 import { sha256 } from '../../core/data/ids.ts';
 import { sendEmail } from '../../core/email/email.ts';
@@ -10,6 +13,7 @@ import { publicOrigin } from '../../core/http/public-url.ts';
 import {
   BROWSER_COOKIE,
   hashToken,
+  KNOWN_COOKIE,
   LINK_TTL_MS,
   type LinkMacs,
   magicLinks,
@@ -31,7 +35,19 @@ export function requestRoutes(router: Router, services: AppServices, macs: LinkM
   const { config, db, logger, rateLimits } = services;
   const { production } = config;
   const perIp = rateLimits.create('magic-link-ip', { points: 10, durationSeconds: 15 * 60 });
-  const perEmail = rateLimits.create('magic-link-email', { points: 3, durationSeconds: 15 * 60 });
+  // Per address, the emails one address may be sent: 3 in 15 minutes to requests from one IP, and
+  // 10 an hour from all of them. Someone asking for a victim's links from elsewhere uses up only
+  // their own share; a flood from many addresses stops at the hourly cap, which the browser that
+  // last signed in with the address (KNOWN_COOKIE) passes, so the owner is never locked out there.
+  const perEmailAndIp = rateLimits.create('magic-link-email-ip', {
+    points: 3,
+    durationSeconds: 15 * 60,
+  });
+  const perEmail = rateLimits.create('magic-link-email', { points: 10, durationSeconds: 60 * 60 });
+  const knownBrowser = (ctx: Context, address: string) => {
+    const cookie = getSecurityCookie(ctx, production, KNOWN_COOKIE);
+    return Boolean(cookie && constantTimeEqual(cookie, macs.known(address)));
+  };
 
   router.post('magic-link.request', '/auth/magic-link', async (ctx) => {
     const htmx = Boolean(ctx.get('HX-Request'));
@@ -51,7 +67,10 @@ export function requestRoutes(router: Router, services: AppServices, macs: LinkM
     const origin = publicOrigin(ctx, config);
     const address = normalizeEmail(input.data.email);
     await perIp.consume(ctx, ctx.ip);
-    await perEmail.consume(ctx, sha256(address));
+    if (!knownBrowser(ctx, address)) {
+      await perEmailAndIp.consume(ctx, sha256(`${address}\u0000${ctx.ip}`));
+      await perEmail.consume(ctx, sha256(address));
+    }
 
     // Same work and the same answer whether or not an account exists: the account is made at
     // first sign-in, so there is nothing to look up here.

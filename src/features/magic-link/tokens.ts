@@ -43,11 +43,15 @@ export const hashToken = sha256;
 
 /** The cookie whose random id binds a link to the browser that asked for it. */
 export const BROWSER_COOKIE = 'magic';
+/** The cookie that marks a browser as one that signed in with an address (a MAC of it). */
+export const KNOWN_COOKIE = 'magic-known';
+export const KNOWN_TTL_MS = 30 * 24 * 60 * 60_000;
 
 // What a link stores of its browser and its code: MACs under the app's signing key.
 export const linkMacs = (signingKey: SigningKey) => ({
   browser: (id: string) => signingKey.hmac('magic-link-browser', id),
   code: (tokenHash: string, code: string) =>
     signingKey.hmac('magic-link-code', `${tokenHash}:${code}`),
+  known: (address: string) => signingKey.hmac('magic-link-known', address),
 });
 export type LinkMacs = ReturnType<typeof linkMacs>;

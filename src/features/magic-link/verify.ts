@@ -4,12 +4,15 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AppServices } from '../../core/app/feature.ts';
 import { existingBrowserId } from '../../core/auth/browser-id.ts';
+import { setSecurityCookie } from '../../core/auth/cookies.ts';
 import { constantTimeEqual } from '../../core/auth/signing-key.ts';
 import { signInByEmail } from '../../core/auth/users.ts';
 import { parseInput } from '../../core/http/input.ts';
 import {
   BROWSER_COOKIE,
   hashToken,
+  KNOWN_COOKIE,
+  KNOWN_TTL_MS,
   LINK_TTL_MS,
   type LinkMacs,
   MAX_CODE_ATTEMPTS,
@@ -119,6 +122,10 @@ export function verifyRoutes(router: Router, services: AppServices, macs: LinkMa
     await links().deleteOne({ _id: tokenHash });
     const user = await signInByEmail(db, link.email, config.ADMIN_EMAILS);
     await sessions.signIn(ctx, user);
+    // This browser may ask for links to this address past the per-address limit (request.ts).
+    setSecurityCookie(ctx, production, KNOWN_COOKIE, macs.known(link.email), {
+      maxAge: KNOWN_TTL_MS,
+    });
     ctx.status = 303;
     ctx.redirect(link.next);
   });

@@ -4,7 +4,9 @@ import type * as OpenId from 'openid-client';
 import { z } from 'zod';
 import type { AppServices } from '../../core/app/feature.ts';
 import { getSecurityCookie, setSecurityCookie } from '../../core/auth/cookies.ts';
+import { requireUser } from '../../core/auth/roles.ts';
 import { constantTimeEqual } from '../../core/auth/signing-key.ts';
+import type { User } from '../../core/auth/users.ts';
 import { requireInput, safeRedirectPath } from '../../core/http/input.ts';
 import { publicOrigin } from '../../core/http/public-url.ts';
 import { configurationOf, loadClient } from './client.ts';
@@ -20,9 +22,13 @@ const callbackQuery = z.object({
 });
 const pendingForm = z.object({ choice: z.literal('create') });
 
-// The shared flow (docs/decisions/0025): GET /auth/oauth/<id> starts it, the provider returns to
-// GET /auth/callback/<id>. state + PKCE always; nonce and ID-token verification for OIDC. What the
-// checked identity becomes is the linking policy's (linking.ts).
+/** Linking a way to sign in needs a sign-in this recent: a browser left signed in is not enough. */
+export const RECENT_SIGN_IN_MS = 10 * 60_000;
+
+// The shared flow (docs/decisions/0025): GET /auth/oauth/<id> starts a sign-in, POST (a form with
+// the CSRF token, from the profile, shortly after signing in) starts linking; the provider returns
+// to GET /auth/callback/<id>. state + PKCE always; nonce and ID-token verification for OIDC. What
+// the checked identity becomes is the linking policy's (linking.ts).
 export function oauthRoutes(router: Router, services: AppServices, provider: OAuthProvider) {
   const { config, db, logger } = services;
   const { production } = config;
@@ -31,7 +37,7 @@ export function oauthRoutes(router: Router, services: AppServices, provider: OAu
   const states = () => db.collection(oauthStates);
   const redirectUri = (ctx: Context) => `${publicOrigin(ctx, config)}/auth/callback/${provider.id}`;
 
-  router.get(`oauth.${provider.id}.start`, `/auth/oauth/${provider.id}`, async (ctx) => {
+  const start = async (ctx: Context, linkTo?: User['_id']) => {
     let settings: OpenId.Configuration;
     try {
       settings = await configuration();
@@ -50,8 +56,8 @@ export function oauthRoutes(router: Router, services: AppServices, provider: OAu
       provider: provider.id,
       verifier,
       ...(nonce ? { nonce } : {}),
-      next: ctx.state.user ? '/profile' : safeRedirectPath(ctx.query.next),
-      ...(ctx.state.user ? { linkTo: ctx.state.user._id } : {}),
+      next: linkTo ? '/profile' : safeRedirectPath(ctx.query.next),
+      ...(linkTo ? { linkTo } : {}),
       expiresAt: new Date(Date.now() + STATE_TTL_MS),
     });
     // The state also goes to this browser: the callback must come back to the browser that left.
@@ -66,6 +72,23 @@ export function oauthRoutes(router: Router, services: AppServices, provider: OAu
     });
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(url.href);
+  };
+
+  // A link or an image on another site can make a browser GET this: signed in, it never links.
+  router.get(`oauth.${provider.id}.start`, `/auth/oauth/${provider.id}`, async (ctx) => {
+    if (ctx.state.user) return ctx.redirect('/profile');
+    await start(ctx);
+  });
+
+  // Linking: a POST, so the CSRF check has run, and only shortly after a sign-in.
+  router.post(`/auth/oauth/${provider.id}`, requireUser(), async (ctx) => {
+    const signedInAt = ctx.state.session?.record.createdAt.getTime() ?? 0;
+    if (Date.now() - signedInAt > RECENT_SIGN_IN_MS) {
+      ctx.status = 403;
+      return ctx.render('oauth/reauth', { label: provider.label });
+    }
+    ctx.status = 303;
+    await start(ctx, (ctx.state.user as User)._id);
   });
 
   router.get(`oauth.${provider.id}.callback`, `/auth/callback/${provider.id}`, async (ctx) => {

@@ -12,6 +12,7 @@ import {
   users,
 } from '../../core/auth/users.ts';
 import { randomId } from '../../core/data/ids.ts';
+import { sendSignInMethodNotice } from '../../core/email/sign-in-method-notice.ts';
 import type { OAuthProfile, OAuthProvider } from './provider.ts';
 import { hashState, type OAuthState, oauthStates, STATE_COOKIE, STATE_TTL_MS } from './states.ts';
 
@@ -24,16 +25,17 @@ export class OAuthFlowError extends Error {
   }
 }
 
-type LinkingServices = Pick<AppServices, 'config' | 'db' | 'sessions'>;
+type LinkingServices = Pick<AppServices, 'config' | 'db' | 'sessions' | 'jobs' | 'logger'>;
 
 // What a provider identity becomes once the flow has checked it (docs/decisions/0025): a known
 // identity signs its user in; a signed-in user links it; a provider-verified email links to (or
 // creates) the account with that email; anything else asks the person first.
 export function linkingPolicy(
-  { config, db, sessions }: LinkingServices,
+  services: LinkingServices,
   provider: OAuthProvider,
   production: boolean,
 ) {
+  const { config, db, sessions } = services;
   const identityOf = (profile: OAuthProfile): Identity => ({
     key: `${provider.id}:${profile.subject}`,
     provider: provider.id,
@@ -57,7 +59,10 @@ export function linkingPolicy(
         ctx.status = 409;
         return ctx.render('oauth/taken', { label: provider.label });
       }
-      if (!owner) await linkIdentity(db, saved.linkTo, identity);
+      if (!owner) {
+        await linkIdentity(db, saved.linkTo, identity);
+        await sendSignInMethodNotice(services, ctx, ctx.state.user, 'linked', provider.label);
+      }
       sessions.forgetUser(saved.linkTo);
       return ctx.redirect('/profile');
     }

@@ -10,8 +10,10 @@ import { startOidcForger } from '../../../tests/helpers/oidc-forger.ts';
 import { startOidcServer } from '../../../tests/helpers/oidc-server.ts';
 import { sessions } from '../../core/auth/sessions.ts';
 import { users } from '../../core/auth/users.ts';
+import { outbox } from '../../core/email/email.ts';
 import { accounts } from '../accounts/index.ts';
 import { home } from '../home/index.ts';
+import { RECENT_SIGN_IN_MS } from './flow.ts';
 import { defineOAuthFeature } from './index.ts';
 import { oauthStates } from './states.ts';
 
@@ -51,7 +53,8 @@ describe('OAuth flow and linking rules', () => {
         issuer: new URL(server.issuer),
       }));
     app = await startTestApp({
-      env: { PUBLIC_URL: appOrigin },
+      // Sessions read fresh on every request: a test ages one in the database.
+      env: { PUBLIC_URL: appOrigin, SESSION_CACHE_MS: '0' },
       features: [home, accounts, testSignIn, provider('test', oidc), provider('forge', forger)],
     });
   });
@@ -233,6 +236,7 @@ describe('OAuth flow and linking rules', () => {
     const linked = await followSignIn(solo, '/auth/oauth/test', {
       appOrigin,
       login: { email: 'solo-test@example.org', verified: 'on' },
+      form: { _csrf: csrfTokenOf(profile) },
     });
     assert.equal(linked.headers.location, '/profile');
     profile = await solo.get('/profile');
@@ -255,8 +259,67 @@ describe('OAuth flow and linking rules', () => {
     const taken = await followSignIn(other, '/auth/oauth/test', {
       appOrigin,
       login: { email: 'solo-test@example.org', verified: 'on' },
+      form: { _csrf: csrfTokenOf(await other.get('/profile')) },
     });
     assert.equal(taken.status, 409);
     assert.ok(taken.text.includes(text('oauth:taken.title')));
+  });
+
+  test('security review 6: linking needs a POST with the CSRF token and a recent sign-in, and the owner is told of every link and unlink', async () => {
+    const owner = browser();
+    const address = 'notice-owner@example.org';
+    await signIn(owner, address);
+    const before = await app.db.collection(oauthStates).countDocuments({});
+
+    // A GET (a link or an image on another site) never starts linking.
+    const viaGet = await owner.get('/auth/oauth/test');
+    assert.equal(viaGet.status, 302);
+    assert.equal(viaGet.headers.location, '/profile');
+    // A POST without the token is refused by the CSRF check.
+    assert.equal((await owner.post('/auth/oauth/test', { form: {} })).status, 403);
+    // A session signed in more than 10 minutes ago must sign in again first.
+    const token = csrfTokenOf(await owner.get('/profile'));
+    await app.db
+      .collection(sessions)
+      .updateMany({}, { $set: { createdAt: new Date(Date.now() - RECENT_SIGN_IN_MS - 60_000) } });
+    const stale = await owner.post('/auth/oauth/test', { form: { _csrf: token } });
+    assert.equal(stale.status, 403);
+    assert.ok(stale.text.includes(text('oauth:reauth.title')));
+    assert.equal(
+      await app.db.collection(oauthStates).countDocuments({}),
+      before,
+      'no flow started',
+    );
+
+    // Signed in again: linking works, and the owner gets an email about it; so does unlinking.
+    await signIn(owner, address);
+    const linked = await followSignIn(owner, '/auth/oauth/test', {
+      appOrigin,
+      login: { email: 'notice-link@example.org', verified: 'on' },
+      form: { _csrf: csrfTokenOf(await owner.get('/profile')) },
+    });
+    assert.equal(linked.headers.location, '/profile');
+    const emails = () =>
+      app.db.collection(outbox).find({ to: address }).sort({ createdAt: 1 }).toArray();
+    const [notice] = await emails();
+    assert.equal(notice?.subject, tr(lang, 'emails.signInMethod.linked.subject', { name: 'name' }));
+    // A second way (the forger's), so that the first may go.
+    forger.set({ mode: 'valid', subject: 'notice', email: 'notice-forge@example.org' });
+    const start = await owner.post('/auth/oauth/forge', {
+      form: { _csrf: csrfTokenOf(await owner.get('/profile')) },
+    });
+    const authorize = await request(String(start.headers.location));
+    await owner.get(String(authorize.headers.location).slice(appOrigin.length));
+    const profile = await owner.get('/profile');
+    const unlinked = await owner.post('/profile/identities/test/unlink', {
+      form: { _csrf: csrfTokenOf(profile) },
+    });
+    assert.equal(unlinked.status, 303);
+    const subjects = (await emails()).map((email) => email.subject);
+    assert.deepEqual(subjects, [
+      tr(lang, 'emails.signInMethod.linked.subject', { name: 'name' }),
+      tr(lang, 'emails.signInMethod.linked.subject', { name: 'name' }),
+      tr(lang, 'emails.signInMethod.unlinked.subject', { name: 'name' }),
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startTestApp } from '../helpers/app.ts';
+import { createClient } from '../helpers/client.ts';
 import { requireEnv } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { defaultLocale, homeTitle, html, otherLocale, tr } from '../helpers/i18n.ts';
@@ -174,7 +175,20 @@ describe('in production', () => {
   });
   after(() => app.close());
 
-  for (const path of ['/debug/info', '/debug/routes', '/debug/config', '/debug/emails']) {
+  const debugPaths = [
+    '/debug',
+    '/debug/info',
+    '/debug/routes',
+    '/debug/config',
+    '/debug/emails',
+    '/debug/db',
+    '/debug/users',
+    '/debug/templates',
+    '/debug/templates/emails/notice/en/html',
+    '/debug/assets',
+    '/debug/jobs',
+  ];
+  for (const path of debugPaths) {
     test(`${path} does not exist (404)`, async () => {
       const res = await request(`${app.baseUrl}${path}`, {
         headers: { Accept: 'application/json' },
@@ -183,6 +197,15 @@ describe('in production', () => {
       assert.doesNotMatch(res.text, /MONGODB_URL|node/i);
     });
   }
+
+  test('the debug forms do not exist either (404 with a valid CSRF token)', async () => {
+    const client = createClient(app.baseUrl, { origin: productionEmail.PUBLIC_URL });
+    const token = await client.csrf('/login');
+    for (const path of ['/debug/users', '/debug/users/delete-fake', '/debug/jobs']) {
+      const res = await client.post(path, { form: { _csrf: token, count: '1', role: 'admin' } });
+      assert.equal(res.status, 404, path);
+    }
+  });
 
   test('HSTS is sent and the home page hides debug links', async () => {
     const res = await request(`${app.baseUrl}/`);

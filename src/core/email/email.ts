@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Locale } from '../../project.ts';
 import { project } from '../../project.ts';
 import type { Config } from '../config/config.ts';
-import { Router } from '../config/koa-router.ts';
+import type { Router } from '../config/koa-router.ts';
 import { type Database, defineCollection } from '../data/db.ts';
 import type { Translators } from '../i18n/i18n.ts';
 import { defineJob, type JobQueue } from '../jobs/jobs.ts';
@@ -36,8 +36,26 @@ export type EmailRequest = {
   locals?: Record<string, string | number>;
 };
 
+/** Sample values of an email a feature sends, previewed in every language at /debug/templates. */
+export type EmailPreview = Pick<EmailRequest, 'template' | 'subject' | 'locals'>;
+
+// views/emails/notice: the one email the core itself can send.
+export const noticePreview: EmailPreview = {
+  template: 'notice',
+  subject: 'emails.sample.subject',
+  locals: {
+    heading: 'emails.sample.heading',
+    body: 'emails.sample.body',
+    actionLabel: 'emails.sample.action',
+    actionUrl: 'https://example.com/',
+    name: project.name,
+  },
+};
+
 export type Email = {
   transport: EmailTransport;
+  /** The message `send` would deliver (for previews). */
+  render(request: EmailRequest): EmailMessage;
   /**
    * The one way the app sends email. Requests are plain data, so that a job queue can carry them
    * and send from a worker later, through this same function.
@@ -89,26 +107,27 @@ export function createEmail(
   }
   return {
     transport,
-    async send({ to, template, subject, lang, locals = {} }) {
+    render({ to, template, subject, lang, locals = {} }) {
       const t = translators.get(lang);
       if (!t) throw new Error(`no translations for language "${lang}"`);
       const values = { ...locals, values: locals, t, lang, project };
-      await transport.deliver({
+      return {
         from,
         to,
         subject: t(subject, locals),
         html: views.render(`emails/${template}.html`, values),
         text: views.render(`emails/${template}.text`, values),
-      });
+      };
+    },
+    async send(request) {
+      await transport.deliver(this.render(request));
     },
   };
 }
 
-// Development only (mounted with the other /debug routes): the stored emails, newest first, as
-// text with their links clickable. The HTML part is not shown: its inline styles would break
-// the page's CSP.
-export function outboxRoutes(db: Database) {
-  const router = new Router({ prefix: '/debug' });
+// Development only (added to the /debug router): the stored emails, newest first, as text with
+// their links clickable. The HTML part is not shown: its inline styles would break the page's CSP.
+export function outboxRoutes(router: Router, db: Database) {
   router.get('/emails', async (ctx) => {
     const emails = await db.collection(outbox).find().sort({ createdAt: -1 }).limit(50).toArray();
     ctx.set('Cache-Control', 'no-store');
@@ -116,7 +135,6 @@ export function outboxRoutes(db: Database) {
       emails: emails.map((email) => ({ ...email, parts: linkParts(email.text) })),
     });
   });
-  return router;
 }
 
 function linkParts(text: string) {

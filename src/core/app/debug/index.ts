@@ -23,7 +23,7 @@ export type DevelopmentPagesOptions = {
 
 // Every development page, the core's and the features' (`debugPages`), on one router under
 // /debug. createApp builds it only outside production, so there the paths do not exist (404);
-// whatever guards /debug guards them all. GET /debug lists them.
+// whatever guards /debug guards them all. GET /debug lists them (docs/decisions/0110).
 export function developmentPages(options: DevelopmentPagesOptions) {
   const { services, features } = options;
   const router = new Router({ prefix: '/debug' });

@@ -133,7 +133,7 @@ describe('development pages', () => {
       [...project.locales],
     );
     for (const lang of project.locales) {
-      const preview = await json(client, `/debug/templates/emails/notice/${lang}`);
+      const { message: preview } = await json(client, `/debug/templates/emails/notice/${lang}`);
       assert.equal(preview.subject, tr(lang, 'emails.sample.subject', { name: project.name }));
       assert.match(preview.text, new RegExp(RegExp.escape(tr(lang, 'emails.sample.heading'))));
       const page = await client.get(`/debug/templates/emails/notice/${lang}`);

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { Router } from '../../config/koa-router.ts';
 import { type Assets, FIRST_LOAD_BUDGET_BYTES } from '../../views/assets.ts';
 import type { DebugPage } from '../feature.ts';
 import { respond } from './respond.ts';

@@ -1,5 +1,5 @@
-import type Router from '@koa/router';
 import { mask } from '../../config/config.ts';
+import type { Router } from '../../config/koa-router.ts';
 import type { CollectionSpec } from '../../data/db.ts';
 import type { AppServices, DebugPage } from '../feature.ts';
 import { respond } from './respond.ts';

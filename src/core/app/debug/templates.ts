@@ -1,10 +1,10 @@
-import type Router from '@koa/router';
 import { type Locale, project } from '../../../project.ts';
+import type { Router } from '../../config/koa-router.ts';
 import type { EmailPreview } from '../../email/email.ts';
 import { REQUEST_LOCALS } from '../../views/render.ts';
 import type { ViewLocals, Views } from '../../views/views.ts';
 import type { AppServices, DebugPage } from '../feature.ts';
-import { respond, wantsJson } from './respond.ts';
+import { respond } from './respond.ts';
 
 const PREVIEW_TO = 'preview@example.test';
 
@@ -55,15 +55,10 @@ export function templatesPage(
     const preview = previewOf(ctx.params.template);
     const lang = languageOf(ctx.params.lang);
     if (!preview || !lang) return ctx.throw(404);
-    const message = email.render({ ...preview, to: PREVIEW_TO, lang });
-    if (wantsJson(ctx)) {
-      respond(ctx, '', { template: preview.template, lang, ...message });
-      return;
-    }
     respond(ctx, 'debug/email', {
       template: preview.template,
       emailLang: lang,
-      message,
+      message: email.render({ ...preview, to: PREVIEW_TO, lang }),
       htmlPath: `${ctx.path}/html`,
       languages: project.locales,
     });

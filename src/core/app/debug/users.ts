@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import {
@@ -8,6 +7,7 @@ import {
   findFakeUser,
 } from '../../auth/fake-users.ts';
 import { roles, type User, users } from '../../auth/users.ts';
+import type { Router } from '../../config/koa-router.ts';
 import { parseInput } from '../../http/input.ts';
 import type { AppServices, DebugPage } from '../feature.ts';
 import { respond, wantsJson } from './respond.ts';

@@ -13,6 +13,7 @@ import { createUser, users } from '../../src/core/auth/users.ts';
 import { rootDir } from '../../src/core/config/paths.ts';
 import { connectDatabase, type Database } from '../../src/core/data/db.ts';
 import { createLogger } from '../../src/core/observability/logger.ts';
+import { project } from '../../src/project.ts';
 import { requireEnv, withDatabase } from '../helpers/env.ts';
 
 // The developer commands: db:shell, db:seed and build's image check. mongosh and docker are not
@@ -20,6 +21,8 @@ import { requireEnv, withDatabase } from '../helpers/env.ts';
 const run = promisify(execFile);
 const emptyDir = mkdtempSync(join(tmpdir(), 'commands-'));
 const nodeDir = dirname(process.execPath);
+// The app's database when MONGODB_URL names none (databaseName in src/core/config/config.ts).
+const appDatabase = project.slug.replaceAll('-', '_');
 
 /** A directory holding executables `name` that append their arguments to `log` and exit `code`. */
 function standIns(commands: Record<string, string>) {
@@ -55,7 +58,7 @@ describe('npm run db:shell', () => {
       ok: true,
       command: join(bin, 'mongosh'),
       args: [
-        'mongodb://u:p@db.example:27017/groundwork?authSource=admin',
+        `mongodb://u:p@db.example:27017/${appDatabase}?authSource=admin`,
         '--eval',
         'db.users.countDocuments()',
       ],
@@ -92,7 +95,7 @@ describe('npm run db:shell', () => {
       MONGODB_URL: 'mongodb://127.0.0.1:27017',
     });
     assert.equal(result.code, 3);
-    assert.equal(readFileSync(log, 'utf8'), 'mongodb://127.0.0.1:27017/groundwork\n--quiet\n');
+    assert.equal(readFileSync(log, 'utf8'), `mongodb://127.0.0.1:27017/${appDatabase}\n--quiet\n`);
   });
 
   test('without MONGODB_URL: says where to find one', async () => {

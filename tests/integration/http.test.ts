@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { features } from '../../src/features/index.ts';
+import { testSignIn } from '../helpers/accounts.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { createClient } from '../helpers/client.ts';
 import { requireEnv } from '../helpers/env.ts';
@@ -171,6 +173,8 @@ describe('in production', () => {
     // Production needs Redis while the job queue is enabled.
     app = await startTestApp({
       env: { NODE_ENV: 'production', REDIS_URL: requireEnv('REDIS_URL'), ...productionEmail },
+      // /test/csrf: a valid token whichever sign-in features (and their forms) the project kept.
+      features: [...features, testSignIn],
     });
   });
   after(() => app.close());
@@ -200,7 +204,7 @@ describe('in production', () => {
 
   test('the debug forms do not exist either (404 with a valid CSRF token)', async () => {
     const client = createClient(app.baseUrl, { origin: productionEmail.PUBLIC_URL });
-    const token = await client.csrf('/login');
+    const { token } = JSON.parse((await client.get('/test/csrf')).text);
     for (const path of ['/debug/users', '/debug/users/delete-fake', '/debug/jobs']) {
       const res = await client.post(path, { form: { _csrf: token, count: '1', role: 'admin' } });
       assert.equal(res.status, 404, path);

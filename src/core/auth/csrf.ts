@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { visitorPart } from '../http/compress.ts';
 import { browserId as cookieBrowserId, existingBrowserId } from './browser-id.ts';
 import { constantTimeEqual, type SigningKey } from './signing-key.ts';
 
@@ -45,14 +46,38 @@ function browserId(ctx: Context, production: boolean, create: boolean) {
 // once sign-in has replaced the session.
 function expectedToken(ctx: Context, { key, production }: CsrfOptions, create: boolean) {
   const session = ctx.state.session;
-  if (session) return key.hmac('csrf', `session:${session.id}`);
+  if (session) return tokenFor(key, `session:${session.id}`);
   const id = browserId(ctx, production, create);
-  return id ? key.hmac('csrf', `browser:${id}`) : undefined;
+  return id ? tokenFor(key, `browser:${id}`) : undefined;
+}
+
+// A browser asks for the same token on every page it loads, and an HMAC was a tenth of the
+// sign-in page's own work: recent tokens are kept, per key, in a bounded map.
+const TOKEN_CACHE_ENTRIES = 4096;
+const tokenCaches = new WeakMap<SigningKey, Map<string, string>>();
+
+function tokenFor(key: SigningKey, boundTo: string) {
+  let cache = tokenCaches.get(key);
+  if (!cache) {
+    cache = new Map();
+    tokenCaches.set(key, cache);
+  }
+  let token = cache.get(boundTo);
+  if (!token) {
+    token = key.hmac('csrf', boundTo);
+    if (cache.size >= TOKEN_CACHE_ENTRIES) cache.clear();
+    cache.set(boundTo, token);
+  }
+  return token;
 }
 
 /** The token for forms (field `_csrf`) and HTMX (header `X-CSRF-Token`) on this page. */
 export function csrfToken(ctx: Context, options: CsrfOptions): string {
-  return expectedToken(ctx, options, true) as string;
+  const token = expectedToken(ctx, options, true) as string;
+  // Without a session the token is all that differs between visitors' copies of a page, so
+  // the rest of it can be compressed once for all of them.
+  if (!ctx.state.session) visitorPart(ctx, token);
+  return token;
 }
 
 // Browsers send Origin on every unsafe request (older ones at least Sec-Fetch-Site or Referer): a

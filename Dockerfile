@@ -15,7 +15,7 @@ RUN --mount=type=cache,target=/home/node/.npm,uid=1000,gid=1000 \
   npm ci --no-audit --no-fund \
   && cp package-lock.json node_modules/.installed-package-lock.json
 COPY --chown=node:node . .
-RUN npm run build
+RUN npm run build:assets
 
 # --- runtime: production dependencies and the files the server reads ------------------------
 FROM node:24-slim AS runtime

@@ -102,7 +102,10 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) 
     const pkg = JSON.parse(tree.require('package.json'));
     for (const dep of manifest.dependencies) delete pkg.dependencies?.[dep];
     for (const dep of manifest.devDependencies) delete pkg.devDependencies?.[dep];
-    for (const script of manifest.scripts) delete pkg.scripts?.[script];
+    for (const script of manifest.scripts) {
+      delete pkg.scripts?.[script];
+      delete pkg['scripts-info']?.[script]; // its line in `npm run help`
+    }
     tree.write('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
   }
 

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import packageJson from '../package.json' with { type: 'json' };
 import { createJobQueue } from './core/app/app-jobs.ts';
 import { collectionsOf } from './core/app/collections.ts';
+import { developmentPages } from './core/app/debug/index.ts';
 import type { Feature } from './core/app/feature.ts';
 import { createServices, withJobs } from './core/app/services.ts';
 import { csrfProtection, csrfToken } from './core/auth/csrf.ts';
@@ -10,14 +11,12 @@ import { limitPerIp } from './core/auth/rate-limit.ts';
 import type { Config } from './core/config/config.ts';
 import { Router } from './core/config/koa-router.ts';
 import { type Database, scheduleSweeps } from './core/data/db.ts';
-import { outboxRoutes } from './core/email/email.ts';
 import { parseBodies } from './core/http/body.ts';
 import { compressResponses } from './core/http/compress.ts';
 import { errorPages } from './core/http/errors.ts';
 import { requestLog } from './core/http/request-log.ts';
 import { securityHeaders } from './core/http/security.ts';
 import { createI18n, createTranslators, detectLanguage } from './core/i18n/i18n.ts';
-import { debugRoutes } from './core/observability/debug.ts';
 import { healthRoutes } from './core/observability/health.ts';
 import {
   closeConnectionsWhenDraining,
@@ -88,7 +87,7 @@ export function createApp({
   const stopSweeps = scheduleSweeps(db, collectionsOf(features), logger);
   lifecycle.onShutdown(async () => stopSweeps());
 
-  installRender(app, views, {
+  const globals = {
     project,
     version: packageJson.version,
     asset: assets.url,
@@ -98,7 +97,8 @@ export function createApp({
     pageScripts: pageScriptTags(pageScripts),
     lang: project.defaultLocale,
     t: translators.get(project.defaultLocale),
-  });
+  };
+  installRender(app, views, globals);
 
   const checks = [
     { name: 'mongodb', check: () => db.ping() },
@@ -112,15 +112,13 @@ export function createApp({
   for (const feature of features) feature.routes?.(router, services);
   if (!production) {
     const listRoutes = () =>
-      [router, health, debug, emails].flatMap((r) =>
+      [router, health, debug].flatMap((r) =>
         r.stack
           .filter((layer) => layer.methods.length > 0)
           .map(({ methods, path }) => ({ methods, path: String(path) })),
       );
-    const debug = debugRoutes(config, listRoutes, lifecycle);
-    const emails = outboxRoutes(db);
+    const debug = developmentPages({ services, features, assets, views, globals, listRoutes });
     router.use(debug.routes());
-    router.use(emails.routes());
   }
 
   // Order matters, and is measured (docs/decisions/0009): health probes answer first (machines

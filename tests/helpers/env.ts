@@ -13,6 +13,4 @@ export function requireEnv(name: 'MONGODB_URL' | 'REDIS_URL'): string {
 }
 
 // The same server, another database: each test file works in its own database.
-export function withDatabase(url: string, database: string): string {
-  return url.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/${database}`);
-}
+export { withDatabase } from '../../src/core/config/config.ts';

@@ -54,8 +54,8 @@ test('the build stage installs everything and builds the assets', () => {
     'the build stage needs `npm ci` with dev dependencies (the asset build uses them)',
   );
   assert.ok(
-    buildRuns.some((r) => /\bnpm run build\b/.test(r)),
-    'no `npm run build` in the build stage',
+    buildRuns.some((r) => /\bnpm run build:assets\b/.test(r)),
+    'no `npm run build:assets` in the build stage (`npm run build` would also try to build the image)',
   );
 });
 

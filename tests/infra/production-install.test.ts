@@ -1,4 +1,4 @@
-// Rehearses the Docker image's build without Docker: the build stage (npm ci + npm run build) in a
+// Rehearses the Docker image's build without Docker: the build stage (npm ci + npm run build:assets) in a
 // clean copy of the repository, then the runtime stage (only the files the Dockerfile's final
 // stage copies, npm ci --omit=dev) in a second clean folder, and starts the production server
 // there. It catches what a working checkout hides: a runtime import of a dev dependency, a file
@@ -140,7 +140,7 @@ test('the production image installs, starts, becomes ready and stops cleanly', {
   const context = tempDir('groundwork-build-');
   copyContext(context);
   npm(context, ['ci', '--no-audit', '--no-fund', '--prefer-offline']);
-  npm(context, ['run', 'build']);
+  npm(context, ['run', 'build:assets']);
   t.diagnostic(`build stage done in ${context}`);
 
   const app = tempDir('groundwork-runtime-');

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { features } from '../../src/features/index.ts';
+import { testSignIn } from '../helpers/accounts.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { createClient } from '../helpers/client.ts';
 import { requireEnv } from '../helpers/env.ts';
 import { request } from '../helpers/http.ts';
 import { defaultLocale, homeTitle, html, otherLocale, tr } from '../helpers/i18n.ts';
@@ -170,11 +173,26 @@ describe('in production', () => {
     // Production needs Redis while the job queue is enabled.
     app = await startTestApp({
       env: { NODE_ENV: 'production', REDIS_URL: requireEnv('REDIS_URL'), ...productionEmail },
+      // /test/csrf: a valid token whichever sign-in features (and their forms) the project kept.
+      features: [...features, testSignIn],
     });
   });
   after(() => app.close());
 
-  for (const path of ['/debug/info', '/debug/routes', '/debug/config', '/debug/emails']) {
+  const debugPaths = [
+    '/debug',
+    '/debug/info',
+    '/debug/routes',
+    '/debug/config',
+    '/debug/emails',
+    '/debug/db',
+    '/debug/users',
+    '/debug/templates',
+    '/debug/templates/emails/notice/en/html',
+    '/debug/assets',
+    '/debug/jobs',
+  ];
+  for (const path of debugPaths) {
     test(`${path} does not exist (404)`, async () => {
       const res = await request(`${app.baseUrl}${path}`, {
         headers: { Accept: 'application/json' },
@@ -183,6 +201,15 @@ describe('in production', () => {
       assert.doesNotMatch(res.text, /MONGODB_URL|node/i);
     });
   }
+
+  test('the debug forms do not exist either (404 with a valid CSRF token)', async () => {
+    const client = createClient(app.baseUrl, { origin: productionEmail.PUBLIC_URL });
+    const { token } = JSON.parse((await client.get('/test/csrf')).text);
+    for (const path of ['/debug/users', '/debug/users/delete-fake', '/debug/jobs']) {
+      const res = await client.post(path, { form: { _csrf: token, count: '1', role: 'admin' } });
+      assert.equal(res.status, 404, path);
+    }
+  });
 
   test('HSTS is sent and the home page hides debug links', async () => {
     const res = await request(`${app.baseUrl}/`);

@@ -7,7 +7,7 @@ import type { SigningKey } from '../auth/signing-key.ts';
 import type { Config, Settings } from '../config/config.ts';
 import type { CollectionSpec, Database } from '../data/db.ts';
 import type { RedisConnection } from '../data/redis.ts';
-import type { Email } from '../email/email.ts';
+import type { Email, EmailPreview } from '../email/email.ts';
 import type { JobDefinition, JobQueue, JobRegistry } from '../jobs/jobs.ts';
 import type { HealthCheck } from '../observability/health.ts';
 import type { Lifecycle } from '../observability/lifecycle.ts';
@@ -73,7 +73,15 @@ export type Feature = {
   /** Supplies services.jobs (the jobs feature: Bull on Redis). When no feature returns a queue,
    * jobs run in-process (src/core/jobs/inline-jobs.ts). Called before any other hook. */
   jobQueue?: (services: Omit<AppServices, 'jobs'>, registry: JobRegistry) => JobQueue | undefined;
+  /** Development pages (never mounted in production): adds routes to `router`, whose paths start
+   * with /debug, and returns the links the /debug index shows (src/core/app/debug/). */
+  debugPages?: (router: Router, services: AppServices) => DebugPage[];
+  /** Sample values for the emails it sends, previewed in every language at /debug/templates. */
+  emailPreviews?: EmailPreview[];
 };
+
+/** A link on the /debug index; `title` and `summary` are i18n keys. */
+export type DebugPage = { path: string; title: string; summary: string };
 
 // Job handlers get every service (JobContext.services): the jobs wing declares the interface,
 // this wing, the only one that knows them all, completes it.

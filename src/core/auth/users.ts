@@ -25,6 +25,8 @@ export type User = {
   identities: Identity[];
   createdAt: Date;
   lastSignInAt: Date;
+  /** Made by `npm run db:seed` or /debug/users: the only users those tools delete or sign in as. */
+  fake?: true;
 };
 
 export const users = defineCollection<User>('users', [

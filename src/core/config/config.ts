@@ -359,6 +359,11 @@ export function maskedConfig(config: Config): Record<string, unknown> {
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, mask(key, value)]));
 }
 
+/** The same MongoDB server, another database: `url` with `database` as its path. */
+export function withDatabase(url: string, database: string): string {
+  return url.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/${database}`);
+}
+
 export function databaseName(config: Config): string {
   const name = config.MONGODB_URL?.match(/^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/)?.[1];
   return name ? decodeURIComponent(name) : project.slug.replaceAll('-', '_');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Locale } from '../../project.ts';
 import { project } from '../../project.ts';
 import type { Config } from '../config/config.ts';
-import { Router } from '../config/koa-router.ts';
+import type { Router } from '../config/koa-router.ts';
 import { type Database, defineCollection } from '../data/db.ts';
 import type { Translators } from '../i18n/i18n.ts';
 import { defineJob, type JobQueue } from '../jobs/jobs.ts';
@@ -33,8 +33,26 @@ export type EmailRequest = {
   unsubscribeUrl?: string;
 };
 
+/** Sample values of an email a feature sends, previewed in every language at /debug/templates. */
+export type EmailPreview = Pick<EmailRequest, 'template' | 'subject' | 'locals'>;
+
+// views/emails/notice: the one email the core itself can send.
+export const noticePreview: EmailPreview = {
+  template: 'notice',
+  subject: 'emails.sample.subject',
+  locals: {
+    heading: 'emails.sample.heading',
+    body: 'emails.sample.body',
+    actionLabel: 'emails.sample.action',
+    actionUrl: 'https://example.com/',
+    name: project.name,
+  },
+};
+
 export type Email = {
   transport: EmailTransport;
+  /** The message `send` would deliver (for previews). */
+  render(request: EmailRequest): EmailMessage;
   /**
    * The one way the app sends email. Requests are plain data, so that a job queue can carry them
    * and send from a worker later, through this same function.
@@ -95,18 +113,21 @@ export function createEmail(
   }
   return {
     transport,
-    async send({ to, template, subject, lang, locals = {}, unsubscribeUrl }) {
+    render({ to, template, subject, lang, locals = {}, unsubscribeUrl }) {
       const t = translators.get(lang);
       if (!t) throw new Error(`no translations for language "${lang}"`);
       const values = { ...locals, values: locals, t, lang, project };
-      await transport.deliver({
+      return {
         from,
         to,
         subject: t(subject, locals),
         html: views.render(`emails/${template}.html`, values),
         text: views.render(`emails/${template}.text`, values),
         ...(unsubscribeUrl ? { headers: unsubscribeHeaders(unsubscribeUrl) } : {}),
-      });
+      };
+    },
+    async send(request) {
+      await transport.deliver(this.render(request));
     },
   };
 }
@@ -119,11 +140,9 @@ function unsubscribeHeaders(url: string) {
   };
 }
 
-// Development only (mounted with the other /debug routes): the stored emails, newest first, as
-// text with their links clickable. The HTML part is not shown: its inline styles would break
-// the page's CSP.
-export function outboxRoutes(db: Database) {
-  const router = new Router({ prefix: '/debug' });
+// Development only (added to the /debug router): the stored emails, newest first, as text with
+// their links clickable. The HTML part is not shown: its inline styles would break the page's CSP.
+export function outboxRoutes(router: Router, db: Database) {
   router.get('/emails', async (ctx) => {
     const emails = await db.collection(outbox).find().sort({ createdAt: -1 }).limit(50).toArray();
     ctx.set('Cache-Control', 'no-store');
@@ -131,7 +150,6 @@ export function outboxRoutes(db: Database) {
       emails: emails.map((email) => ({ ...email, parts: linkParts(email.text) })),
     });
   });
-  return router;
 }
 
 function linkParts(text: string) {

@@ -3,17 +3,17 @@ import { PassThrough } from 'node:stream';
 import { project } from '../../project.ts';
 import type { Config } from '../config/config.ts';
 import { maskedConfig } from '../config/config.ts';
-import { Router } from '../config/koa-router.ts';
+import type { Router } from '../config/koa-router.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
-// Development-only introspection. createApp mounts these only when NODE_ENV is not production, so
-// in production the paths do not exist at all (404), rather than being guarded at request time.
+// Development-only introspection, added to the /debug router (src/core/app/debug/), which exists
+// only when NODE_ENV is not production: there the paths do not exist at all (404).
 export function debugRoutes(
+  router: Router,
   config: Config,
   listRoutes: () => Array<{ methods: string[]; path: string }>,
   lifecycle: Lifecycle,
 ) {
-  const router = new Router({ prefix: '/debug' });
   // Live reload for `npm run dev` (assets/app.js): every change restarts the server, so a page
   // that sees a new server id on this stream reloads. The stream ends as soon as the server
   // drains, or it would hold the restart for the whole SHUTDOWN_TIMEOUT_MS.
@@ -49,7 +49,6 @@ export function debugRoutes(
   router.get('/config', (ctx) => {
     ctx.body = maskedConfig(config);
   });
-  return router;
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -8,8 +8,24 @@ export type Manifest = Record<string, { url: string; file: string }>;
 
 type Asset = { type: string; raw: Buffer; gzip: Buffer; br: Buffer };
 
+/** A built file as served, with its sizes in bytes (for /debug/assets). */
+export type BuiltAsset = {
+  name: string;
+  url: string;
+  hash: string;
+  raw: number;
+  gzip: number;
+  br: number;
+};
+
+// The first load of a page (its HTML, stylesheets and scripts, gzip) must stay within this
+// (docs/decisions/0004); `npm run bench` measures it on `/`, /debug/assets shows the build's share.
+export const FIRST_LOAD_BUDGET_BYTES = 30_000;
+
 export type Assets = {
   url(name: string): string;
+  /** The built files, in the manifest's order. */
+  files(): BuiltAsset[];
   middleware: Middleware;
 };
 
@@ -45,6 +61,12 @@ export function loadAssets(dir = buildDir): Assets {
     });
   }
   return {
+    files: () =>
+      Object.entries(manifest).map(([name, { url, file }]) => {
+        const { raw, gzip, br } = byUrl.get(url) as Asset;
+        const hash = file.split('/')[0] as string;
+        return { name, url, hash, raw: raw.length, gzip: gzip.length, br: br.length };
+      }),
     url(name) {
       const entry = manifest[name];
       if (!entry) throw new Error(`No asset named "${name}" in ${manifestPath}`);

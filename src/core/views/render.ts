@@ -5,6 +5,9 @@ import type { ViewLocals, Views } from './views.ts';
 
 const THEMES = new Set(['light', 'dark']);
 
+/** The locals every render gets besides the app's globals (set in renderView below). */
+export const REQUEST_LOCALS = ['lang', 't', 'requestId', 'currentPath', 'theme', 'user', 'csrf'];
+
 // Installs ctx.render and ctx.renderView once on the app's context prototype, so no closure is
 // built per request. `globals` are the same for every render (project identity, asset URLs, flags).
 export function installRender(app: Koa, views: Views, globals: ViewLocals) {

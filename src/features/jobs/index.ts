@@ -1,7 +1,7 @@
 import { defineFeature } from '../../core/app/feature.ts';
 import { ConfigError } from '../../core/config/config.ts';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard.ts';
-import { debugJobRoutes } from './debug.ts';
+import { debugJobPages } from './debug.ts';
 import { queueDepthMetric } from './metrics.ts';
 import { BullJobQueue, openQueue, pingRedis } from './queue.ts';
 import { sampleJob } from './sample-job.ts';
@@ -52,6 +52,6 @@ export const jobs = defineFeature({
     const { production } = services.config;
     const { jobs } = services;
     if (jobs instanceof BullJobQueue) dashboardRoutes(router, () => jobs.queue, { production });
-    if (!production) debugJobRoutes(router, services);
   },
+  debugPages: debugJobPages,
 });

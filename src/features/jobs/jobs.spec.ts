@@ -10,16 +10,34 @@ const queueName = `groundwork_e2e_${process.env.E2E_PORT ?? 3210}`;
 
 test.use({ locale: lang });
 
-test('/debug/jobs lists the jobs and enqueues the sample job in place', async ({ page }) => {
+test('/debug/jobs enqueues a job by name in place, and refuses a payload its schema does not fit', async ({
+  page,
+}) => {
   requireEnv('REDIS_URL');
-  await page.goto('/debug/jobs');
+  await page.goto('/debug');
+  await page.getByRole('link', { name: tr(lang, 'jobs:debug.title') }).click();
+  await expect(page).toHaveURL('/debug/jobs');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(tr(lang, 'jobs:debug.title'));
   await expect(page.getByTestId('jobs-mode')).toContainText(queueName);
   await expect(page.getByRole('rowheader', { name: 'jobs.sample' })).toBeVisible();
-  await page.getByRole('button', { name: tr(lang, 'jobs:debug.sample.button') }).click();
+  const payload = page.getByLabel(tr(lang, 'jobs:debug.enqueue.payload'));
+  await page
+    .getByLabel(tr(lang, 'jobs:debug.enqueue.job'), { exact: true })
+    .selectOption('jobs.sample');
+  await payload.fill('{"message": ""}');
+  const enqueue = page.getByRole('button', { name: tr(lang, 'jobs:debug.enqueue.button') });
+  await enqueue.click();
+  await expect(page.getByTestId('jobs-refused')).toContainText('message');
+  await payload.fill('{"message": "from the browser"');
+  await enqueue.click();
+  await expect(page.getByTestId('jobs-refused')).toContainText(
+    tr(lang, 'jobs:debug.enqueue.json', { message: '' }),
+  );
+  await payload.fill('{"message": "from the browser"}');
+  await enqueue.click();
   await expect(page.getByRole('status')).toHaveText(
     new RegExp(
-      tr(lang, 'jobs:debug.sample.enqueued', { id: '\0' })
+      tr(lang, 'jobs:debug.enqueue.enqueued', { name: 'jobs.sample', id: '\0' })
         .split('\0')
         .map((part) => RegExp.escape(part))
         .join('\\d+'),
@@ -54,7 +72,7 @@ base('the dashboard shows the queue and the enqueued job', async ({ page }) => {
   const token = await page.locator('input[name="_csrf"]').first().getAttribute('value');
   const enqueued = await page.request.post('/debug/jobs', {
     headers: { Accept: 'application/json', Origin: new URL(page.url()).origin },
-    form: { _csrf: token ?? '' },
+    form: { _csrf: token ?? '', name: 'jobs.sample', payload: '{"message": "from the test"}' },
   });
   expect(enqueued.status()).toBe(201);
   const { id } = await enqueued.json();

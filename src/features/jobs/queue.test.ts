@@ -276,7 +276,7 @@ describe('the job queue on Redis', () => {
     }
   });
 
-  test('/debug/jobs lists the queue and enqueues the sample job', async () => {
+  test('/debug/jobs lists the queue and enqueues any job by name, its payload checked', async () => {
     const page = JSON.parse(
       (await request(`${app.baseUrl}/debug/jobs`, { headers: { Accept: 'application/json' } }))
         .text,
@@ -284,13 +284,25 @@ describe('the job queue on Redis', () => {
     assert.equal(page.mode, 'queue');
     assert.equal(page.queue, queueName);
     assert.equal(typeof page.counts.failed, 'number');
-    assert.ok(page.jobs.some((job: { name: string }) => job.name === sampleJob.name));
+    const sample = page.jobs.find((job: { name: string }) => job.name === sampleJob.name);
+    assert.deepEqual(sample.schema.required, ['message']);
     const client = createClient(app.baseUrl);
     const token = csrfTokenOf(await client.get('/debug/jobs'));
-    const posted = await client.post('/debug/jobs', {
-      form: { _csrf: token },
-      headers: { Accept: 'application/json' },
-    });
+    const enqueue = (name: string, payload: string) =>
+      client.post('/debug/jobs', {
+        form: { _csrf: token, name, payload },
+        headers: { Accept: 'application/json' },
+      });
+    for (const [name, payload, error] of [
+      ['jobs.nothing', '{}', /no job named "jobs\.nothing"/],
+      [sampleJob.name, '{"message":', /not valid JSON/],
+      [sampleJob.name, '{"message": 3}', /Invalid payload for job "jobs\.sample": message: /],
+    ] as const) {
+      const refused = await enqueue(name, payload);
+      assert.equal(refused.status, 422, payload);
+      assert.match(JSON.parse(refused.text).error, error);
+    }
+    const posted = await enqueue(sampleJob.name, '{"message": "from the test"}');
     assert.equal(posted.status, 201);
     const { id } = JSON.parse(posted.text);
     const job = await waitForState(queue, id, 'completed');
@@ -360,7 +372,7 @@ describe('the dashboard in production', () => {
       const res = await request(`${app.baseUrl}/debug/jobs`, { method });
       // A POST without a token stops at the CSRF check, before routing; either way, no page.
       assert.equal(res.status, method === 'GET' ? 404 : 403, method);
-      assert.doesNotMatch(res.text, /jobs:debug|sample/);
+      assert.doesNotMatch(res.text, /jobs:debug|jobs\.sample/);
     }
   });
 });

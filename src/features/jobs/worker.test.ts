@@ -268,7 +268,7 @@ describe('the web process without REDIS_URL', () => {
       const client = createClient(server.baseUrl);
       const token = csrfTokenOf(await client.get('/debug/jobs'));
       const posted = await client.post('/debug/jobs', {
-        form: { _csrf: token },
+        form: { _csrf: token, name: 'jobs.sample', payload: '{"message": "inline"}' },
         headers: { Accept: 'application/json' },
       });
       assert.equal(JSON.parse(posted.text).mode, 'inline');

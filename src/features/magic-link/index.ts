@@ -20,6 +20,13 @@ export const magicLink = defineFeature({
       availableTo: (user) => Boolean(user.email),
     },
   ],
+  emailPreviews: [
+    {
+      template: 'magic-link',
+      subject: 'magic-link:email.subject',
+      locals: { url: 'https://example.com/auth/verify/sample-token', code: '123456', minutes: 10 },
+    },
+  ],
   routes(router, services) {
     const { config, signingKey } = services;
     // Refused at start rather than at the first sign-in: without these, links would point at

@@ -39,11 +39,11 @@ export type EmailPreview = Pick<EmailRequest, 'template' | 'subject' | 'locals'>
 // views/emails/notice: the one email the core itself can send.
 export const noticePreview: EmailPreview = {
   template: 'notice',
-  subject: 'emails.sample.subject',
+  subject: 'common:emails.sample.subject',
   locals: {
-    heading: 'emails.sample.heading',
-    body: 'emails.sample.body',
-    actionLabel: 'emails.sample.action',
+    heading: 'common:emails.sample.heading',
+    body: 'common:emails.sample.body',
+    actionLabel: 'common:emails.sample.action',
     actionUrl: 'https://example.com/',
     name: project.name,
   },

@@ -45,5 +45,5 @@ export function dbPage(
       collections,
     });
   });
-  return { path: '/debug/db', title: 'debug.db.title', summary: 'debug.db.summary' };
+  return { path: '/debug/db', title: 'common:debug.db.title', summary: 'common:debug.db.summary' };
 }

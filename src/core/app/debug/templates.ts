@@ -77,7 +77,7 @@ export function templatesPage(
 
   return {
     path: '/debug/templates',
-    title: 'debug.templates.title',
-    summary: 'debug.templates.summary',
+    title: 'common:debug.templates.title',
+    summary: 'common:debug.templates.summary',
   };
 }

@@ -88,5 +88,5 @@ export function usersPage(router: Router, { db, sessions }: AppServices): DebugP
     ctx.redirect('/');
   });
 
-  return { path: '/debug/users', title: 'debug.users.title', summary: 'debug.users.summary' };
+  return { path: '/debug/users', title: 'common:debug.users.title', summary: 'common:debug.users.summary' };
 }

@@ -6,8 +6,8 @@ import { type FeatureManifest, featureManifestSchema } from './manifest.ts';
 import type { Tree } from './tree.ts';
 
 const FEATURES_DIR = 'src/features';
-/** The Docker Swarm stack: the services of compose.prod.yml, run by `deploy --target swarm`. */
-export const SWARM_STACK = 'deploy/swarm/stack.yml';
+/** The Docker Swarm stack files: the services of compose.prod.yml, for `deploy --target swarm`. */
+const SWARM_STACK = ['deploy/swarm/stack.yml', 'deploy/swarm/stack.single-node.yml'];
 
 /** A manifest with where it was found. A part (src/features/<family>/<part>/) names its family. */
 export type Feature = FeatureManifest & { dir: string; family?: string };
@@ -110,7 +110,7 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) 
   }
 
   // compose files: the services, and other services' depends_on entries naming them.
-  for (const file of ['compose.yml', 'compose.prod.yml', SWARM_STACK]) {
+  for (const file of ['compose.yml', 'compose.prod.yml', ...SWARM_STACK]) {
     const text = tree.read(file);
     if (text === undefined || manifest.composeServices.length === 0) continue;
     const doc = parseDocument(text);

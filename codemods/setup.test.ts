@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -281,6 +282,30 @@ describe('removing a feature', () => {
     assert.doesNotMatch(read(dir, 'compose.yml'), /widget-worker/);
     assert.match(read(dir, 'compose.yml'), /^ {2}mongo:$/m, 'other services stay');
     assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets|\n\n\n/);
+  });
+
+  test('the jobs feature takes the worker out of the Swarm stack and the Kubernetes manifests', () => {
+    const dir = fresh();
+    setUp(dir, { ...baseAnswers, features: [] }, renderOptions);
+    const tree = new Tree(dir);
+    for (const file of ['deploy/swarm/stack.yml', 'deploy/swarm/stack.single-node.yml']) {
+      assert.doesNotMatch(read(dir, file), /^ {2}worker:$/m, `${file} has no worker`);
+      assert.match(read(dir, file), /^ {2}app:$/m);
+    }
+    assert.ok(!tree.exists('deploy/kubernetes/base/worker.yaml'));
+    assert.doesNotMatch(read(dir, 'deploy/kubernetes/base/kustomization.yaml'), /worker\.yaml/);
+    assert.doesNotMatch(
+      read(dir, 'deploy/kubernetes/overlays/production/kustomization.yaml'),
+      /worker\.yaml|patches:/,
+    );
+    const build = spawnSync(
+      'bash',
+      [join(dir, 'scripts/kubernetes.sh'), 'build', 'deploy/kubernetes/overlays/production'],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    assert.equal(build.status, 0, build.stderr);
+    assert.match(build.stdout, /kind: Deployment/);
+    assert.doesNotMatch(build.stdout, /name: worker/);
   });
 
   test('keeps it when the answers keep it', () => {

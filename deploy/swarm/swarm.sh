@@ -5,8 +5,8 @@
 # upload it with stack.yml, stack.single-node.yml, upstream.caddy and caddy/Caddyfile, then run it:
 #
 #   swarm.sh deploy <version> <image>   update the stack to <image> (a digest reference)
-#   swarm.sh rollback [<version>]       <version>: deploy that version's recorded image again;
-#                                       none: Swarm's own rollback to the previous service spec
+#   swarm.sh rollback [<version>]       deploy a version deployed before again (default: the
+#                                       previous one), by its recorded image digest
 #   swarm.sh status                     services, tasks, the last audit lines
 #
 # With --remote, standard input carries a byte count line and that many bytes of .env.production
@@ -190,33 +190,17 @@ cmd_deploy() {
   release deploy "$version" "$image"
 }
 
+# Deploys a recorded version's image again. Not `docker service rollback`: that returns to the
+# service's previous spec, which after an automatic rollback is the version that failed.
 cmd_rollback() {
-  local version=${1:-} image outcome
+  local version=${1:-} image
   take_lock
-  if [ -n "$version" ]; then
-    valid_version "$version"
-    image=$(sed -n "s/^$version	//p" "$STATE/releases" 2>/dev/null | tail -n 1)
-    [ -n "$image" ] || die "version $version was never deployed here (deployed: $(cut -f1 "$STATE/releases" 2>/dev/null | tr '\n' ' '))"
-    release rollback "$version" "$image"
-    return
-  fi
-  version=$(read_state previous)
-  log "rolling back to the previous service specs ($version)"
-  local app worker since
-  app=$(spec_index app) && worker=$(spec_index worker) && since=$(date +%s)
-  for service in app worker; do
-    if docker service inspect "${STACK}_$service" >/dev/null 2>&1; then
-      docker service rollback --detach "${STACK}_$service" >/dev/null 9>&-
-    fi
-  done
-  outcome=$(wait_converged "$app" "$worker" "$since")
-  # Swarm reports an asked-for rollback as a rolled-back update.
-  if [ "$outcome" = rolled-back ]; then outcome=ok; fi
-  audit rollback "$version" "$outcome"
-  result rollback "$version" "$outcome"
-  [ "$outcome" = ok ] || die "the rollback did not finish ($outcome)"
-  write_state previous "$(read_state current)"
-  write_state current "$version"
+  [ -n "$version" ] || version=$(read_state previous)
+  [ -n "$version" ] || die "no previous version recorded; name one: swarm.sh rollback <version>"
+  valid_version "$version"
+  image=$(sed -n "s/^$version	//p" "$STATE/releases" 2>/dev/null | tail -n 1)
+  [ -n "$image" ] || die "version $version was never deployed here (deployed: $(cut -f1 "$STATE/releases" 2>/dev/null | tr '\n' ' '))"
+  release rollback "$version" "$image"
 }
 
 cmd_status() {

@@ -1,7 +1,8 @@
-import { type Document, isMap, isScalar, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Answers } from './answers.ts';
 import type { Codemod } from './engine.ts';
 import { projectObject, setProperty } from './project-file.ts';
+import type { Tree } from './tree.ts';
 
 // Markdown is rendered by GitHub; a name must read as text there, never as markup.
 const markdownText = (value: string) => value.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -55,13 +56,14 @@ export const rename: Codemod = {
     );
 
     // Compose files: the project name (container and volume prefix) and the database every
-    // service (app, worker) connects to.
+    // service (app, worker) connects to. The Swarm stack has no project name (the stack's is a
+    // host setting), only the databases of its single-node file.
     const database = answers.slug.replaceAll('-', '_');
-    for (const file of ['compose.yml', 'compose.prod.yml']) {
+    for (const file of ['compose.yml', 'compose.prod.yml', 'deploy/swarm/stack.single-node.yml']) {
       const text = tree.read(file);
       if (text === undefined) continue;
       const doc = parseDocument(text);
-      doc.set('name', answers.slug);
+      if (file.startsWith('compose')) doc.set('name', answers.slug);
       const services = doc.get('services');
       for (const { key } of isMap(services) ? services.items : []) {
         const path = [
@@ -78,8 +80,42 @@ export const rename: Codemod = {
       if (file === 'compose.prod.yml') setDeployTarget(doc, answers);
       tree.write(file, doc.toString());
     }
+    setKubernetesTarget(tree, answers);
   },
 };
+
+// The Kubernetes production overlay: the project's image, a namespace named after it, and the
+// domain its Ingress serves.
+function setKubernetesTarget(tree: Tree, answers: Answers) {
+  const overlay = 'deploy/kubernetes/overlays/production';
+  const edit = (file: string, change: (doc: Document) => void) => {
+    const text = tree.read(`${overlay}/${file}`);
+    if (text === undefined) return;
+    const doc = parseDocument(text);
+    change(doc);
+    tree.write(`${overlay}/${file}`, doc.toString());
+  };
+  edit('kustomization.yaml', (doc) => {
+    doc.set('namespace', answers.slug);
+    const images = doc.get('images');
+    for (const image of isSeq(images) ? images.items : []) {
+      if (!isMap(image)) continue;
+      const current = String(image.get('newName') ?? '');
+      const owner =
+        answers.repository?.split('/')[0]?.toLowerCase() ??
+        /^ghcr\.io\/([^/]+)\//.exec(current)?.[1];
+      if (owner) image.set('newName', `ghcr.io/${owner}/${answers.slug}`);
+    }
+  });
+  edit('namespace.yaml', (doc) => doc.setIn(['metadata', 'name'], answers.slug));
+  const { domain } = answers;
+  if (domain) {
+    edit('ingress.yaml', (doc) => {
+      doc.setIn(['spec', 'tls', 0, 'hosts'], doc.createNode([domain], { flow: true }));
+      doc.setIn(['spec', 'rules', 0, 'host'], domain);
+    });
+  }
+}
 
 // compose.prod.yml: the image the app and worker run (the release workflow pushes it to
 // ghcr.io/<owner>/<slug>) and the domain Caddy serves. Each stays a default the host's .env can

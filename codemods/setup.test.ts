@@ -95,6 +95,21 @@ describe('setup codemods', () => {
       prod.getIn(['services', 'caddy', 'environment', 'DOMAIN']),
       '${DOMAIN:-portal.acme.example}',
     );
+    // The Swarm stack's single-node databases, and the Kubernetes production overlay.
+    for (const url of read(dir, 'deploy/swarm/stack.single-node.yml').match(/MONGODB_URL: .*$/gm) ??
+      [])
+      assert.match(url, /^MONGODB_URL: mongodb:\/\/mongo:27017\/acme_portal\?/);
+    const overlay = 'deploy/kubernetes/overlays/production';
+    const kustomization = parseDocument(read(dir, `${overlay}/kustomization.yaml`));
+    assert.equal(kustomization.get('namespace'), 'acme-portal');
+    assert.equal(kustomization.getIn(['images', 0, 'newName']), 'ghcr.io/acme/acme-portal');
+    assert.equal(
+      parseDocument(read(dir, `${overlay}/namespace.yaml`)).getIn(['metadata', 'name']),
+      'acme-portal',
+    );
+    const ingress = parseDocument(read(dir, `${overlay}/ingress.yaml`));
+    assert.equal(ingress.getIn(['spec', 'rules', 0, 'host']), 'portal.acme.example');
+    assert.equal(ingress.getIn(['spec', 'tls', 0, 'hosts', 0]), 'portal.acme.example');
   });
 
   test('languages: adds copies marked for translation, removes the unchosen, sets the default', async () => {

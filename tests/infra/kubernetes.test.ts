@@ -65,6 +65,11 @@ const mebibytes = (quantity: string) => {
 describe('Kubernetes manifests', () => {
   const base = build('base');
   const production = build('overlays/production');
+  // Setup renames these (codemods/rename.ts): read them rather than the template's values.
+  const overlay = parse(
+    readFileSync(join(rootDir, 'deploy/kubernetes/overlays/production/kustomization.yaml'), 'utf8'),
+  );
+  const [image] = overlay.images;
 
   test('both build and validate against the Kubernetes schemas', () => {
     const result = script(['validate', base.file, production.file]);
@@ -97,7 +102,7 @@ describe('Kubernetes manifests', () => {
       assert.equal(pod.securityContext.runAsNonRoot, true);
       assert.equal(pod.automountServiceAccountToken, false);
       const [container] = pod.containers;
-      assert.equal(container.image, 'ghcr.io/groundwork-dev/groundwork:latest');
+      assert.equal(container.image, `${image.newName}:${image.newTag}`);
       assert.equal(container.securityContext.allowPrivilegeEscalation, false);
       assert.equal(container.securityContext.readOnlyRootFilesystem, true);
       assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
@@ -126,10 +131,10 @@ describe('Kubernetes manifests', () => {
   });
 
   test('production runs in its own namespace under the restricted Pod Security Standard', () => {
-    const namespace = find(production.manifests, 'Namespace', 'groundwork');
+    const namespace = find(production.manifests, 'Namespace', overlay.namespace);
     assert.equal(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
     for (const m of production.manifests.filter((m) => m.kind !== 'Namespace')) {
-      assert.equal(m.metadata.namespace, 'groundwork');
+      assert.equal(m.metadata.namespace, overlay.namespace);
     }
   });
 });

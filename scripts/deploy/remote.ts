@@ -1,7 +1,8 @@
-// Runs the host script (deploy/host.sh, or deploy/swarm/swarm.sh on a Swarm manager) over SSH: pinned host key from the settings (never learnt at
-// deploy time), no agent or port forwarding, the production settings sent over stdin and never on
-// a command line. Standard input stays open while the host works: the host stops, cleans up and
-// releases its lock when the connection dies (docs/decisions/0051).
+// Runs the host script (deploy/host.sh, or deploy/swarm/swarm.sh on a Swarm manager) over SSH:
+// pinned host key from the settings (never learnt at deploy time), no agent or port forwarding,
+// the production settings sent over stdin and never on a command line. Standard input stays open
+// while the host works: the host stops, cleans up and releases its lock when the connection dies
+// (docs/decisions/0051).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { baseImage, buildProjectImage, release } from './images.ts';
+import { buildProjectImage, release } from './images.ts';
 import { startLoad } from './load.ts';
 import { docker, run } from './run.ts';
 import { domain, type Stage, servingVersion, startStage } from './stage.ts';
@@ -109,7 +109,6 @@ describe('deploy on Docker Swarm (single node)', { timeout: 30 * 60_000 }, () =>
       await stage.teardown();
     }
     if (madeSwarm) run(docker, ['swarm', 'leave', '--force'], { check: false });
-    run(docker, ['image', 'rm', '-f', baseImage], { check: false });
   });
 
   test('1.0.0: the first deploy creates the stack and serves HTTPS through Caddy', () => {

@@ -56,10 +56,11 @@ export const rename: Codemod = {
     );
 
     // Compose files: the project name (container and volume prefix) and the database every
-    // service (app, worker) connects to. The Swarm stack has no project name (the stack's is a
-    // host setting), only the databases of its single-node file.
+    // service (app, worker) connects to. The Swarm stack files have no project name (the stack's
+    // is a host setting): their databases and the domain Caddy serves.
     const database = answers.slug.replaceAll('-', '_');
-    for (const file of ['compose.yml', 'compose.prod.yml', 'deploy/swarm/stack.single-node.yml']) {
+    const stacks = ['deploy/swarm/stack.yml', 'deploy/swarm/stack.single-node.yml'];
+    for (const file of ['compose.yml', 'compose.prod.yml', ...stacks]) {
       const text = tree.read(file);
       if (text === undefined) continue;
       const doc = parseDocument(text);
@@ -77,7 +78,8 @@ export const rename: Codemod = {
           doc.setIn(path, url.replace(/\/[^/?]*(\?|$)/, `/${database}$1`));
         }
       }
-      if (file === 'compose.prod.yml') setDeployTarget(doc, answers);
+      // The stack's image is the deploy's to name (`${APP_IMAGE:?...}`): only its domain changes.
+      if (file === 'compose.prod.yml' || file === stacks[0]) setDeployTarget(doc, answers);
       tree.write(file, doc.toString());
     }
     setKubernetesTarget(tree, answers);

@@ -95,7 +95,16 @@ describe('setup codemods', () => {
       prod.getIn(['services', 'caddy', 'environment', 'DOMAIN']),
       '${DOMAIN:-portal.acme.example}',
     );
-    // The Swarm stack's single-node databases, and the Kubernetes production overlay.
+    // The Swarm stack's domain and single-node databases, and the Kubernetes production overlay.
+    assert.equal(
+      parseDocument(read(dir, 'deploy/swarm/stack.yml')).getIn([
+        'services',
+        'caddy',
+        'environment',
+        'DOMAIN',
+      ]),
+      '${DOMAIN:-portal.acme.example}',
+    );
     for (const url of read(dir, 'deploy/swarm/stack.single-node.yml').match(/MONGODB_URL: .*$/gm) ??
       [])
       assert.match(url, /^MONGODB_URL: mongodb:\/\/mongo:27017\/acme_portal\?/);

@@ -33,6 +33,9 @@ COPY src ./src
 COPY views ./views
 COPY locales ./locales
 COPY --from=build /app/public ./public
+# The one folder the app writes: uploaded files with STORAGE_DRIVER=local (compose.prod.yml mounts
+# a volume there, which takes this ownership).
+RUN mkdir -p .data/storage && chown node:node .data/storage
 
 # Files stay owned by root: the app can read its code but never rewrite it.
 USER node

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs and starts the real services the tests run against: Node 24, FerretDB (a MongoDB-wire
-# server on SQLite), Redis, Chromium, actionlint and zizmor. Idempotent; downloads are cached under
+# server on SQLite), Redis, an S3-compatible server (Versity S3 Gateway on a folder), Chromium,
+# actionlint and zizmor. Idempotent; downloads are cached under
 # $GROUNDWORK_CACHE (default ~/.cache/groundwork) so a second run takes seconds.
 #
 #   scripts/services.sh up       install what is missing, start the services, print the env
 #   scripts/services.sh install  install only
-#   scripts/services.sh start    start FerretDB and Redis on loopback (no-op when running)
+#   scripts/services.sh start    start FerretDB, Redis and the S3 server on loopback (no-op when running)
 #   scripts/services.sh stop     stop them
 #   scripts/services.sh env      print the exports the tests read (eval "$(scripts/services.sh env)")
 #   scripts/services.sh mongo    FerretDB alone (built when missing, started when stopped); prints
@@ -19,8 +20,15 @@ NODE_MAJOR=24
 FERRETDB_VERSION=v1.24.2
 ACTIONLINT_VERSION=v1.7.12
 ZIZMOR_VERSION=1.32.0
+VERSITYGW_VERSION=v1.8.0
 MONGO_PORT="${GROUNDWORK_MONGO_PORT:-27018}"
 REDIS_PORT="${GROUNDWORK_REDIS_PORT:-6380}"
+S3_PORT="${GROUNDWORK_S3_PORT:-7070}"
+# Only a project with the storage feature needs the S3 server.
+STORAGE_FEATURE="$(dirname "${BASH_SOURCE[0]}")/../src/features/storage"
+# The test server's one account (loopback only): every request must carry its SigV4 signature.
+S3_ACCESS_KEY=groundwork
+S3_SECRET_KEY=groundwork-test-secret
 NODE_DIR="$CACHE/node$NODE_MAJOR/node_modules/node/bin"
 
 LOG_TAG=services
@@ -60,6 +68,17 @@ install_actionlint() {
   GOBIN="$BIN" GOFLAGS=-buildvcs=false go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
 }
 
+# The S3 API of the storage feature's tests: a real server that checks signatures, built from the
+# Go module proxy (MinIO's downloads are not always reachable; docs/decisions/0122).
+install_versitygw() {
+  [ -d "$STORAGE_FEATURE" ] || return 0
+  if [ -x "$BIN/versitygw" ] && "$BIN/versitygw" --version 2>/dev/null | grep -q "Version  : $VERSITYGW_VERSION$"; then return 0; fi
+  need go "install Go (apt-get install golang) to build the S3 test server"
+  log "building Versity S3 Gateway $VERSITYGW_VERSION (a few minutes the first time)"
+  GOBIN="$BIN" GOFLAGS=-buildvcs=false go install -ldflags "-X main.Version=$VERSITYGW_VERSION" \
+    "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+}
+
 install_zizmor() {
   if [ -x "$CACHE/venv/bin/zizmor" ] && "$CACHE/venv/bin/zizmor" --version | grep -q "$ZIZMOR_VERSION"; then return 0; fi
   need python3 "install Python 3 to install zizmor"
@@ -75,6 +94,7 @@ cmd_install() {
   install_node
   install_ferretdb
   install_actionlint
+  install_versitygw
   install_zizmor
 }
 
@@ -112,7 +132,22 @@ start_redis() {
   fi
 }
 
-cmd_start() { start_ferretdb; start_redis; }
+start_s3() {
+  [ -d "$STORAGE_FEATURE" ] || return 0
+  mkdir -p "$RUN/s3-data"
+  if port_open "$S3_PORT"; then
+    log "S3 server already listening on $S3_PORT"
+  else
+    [ -x "$BIN/versitygw" ] || die "the S3 test server is not installed: run scripts/services.sh install"
+    ROOT_ACCESS_KEY="$S3_ACCESS_KEY" ROOT_SECRET_KEY="$S3_SECRET_KEY" nohup "$BIN/versitygw" \
+      --port "127.0.0.1:$S3_PORT" --quiet posix "$RUN/s3-data" >"$RUN/s3.log" 2>&1 &
+    echo $! >"$RUN/s3.pid"
+    wait_port "$S3_PORT" s3
+    log "S3 server (Versity S3 Gateway $VERSITYGW_VERSION) on 127.0.0.1:$S3_PORT"
+  fi
+}
+
+cmd_start() { start_ferretdb; start_redis; start_s3; }
 
 cmd_mongo() {
   port_open "$MONGO_PORT" || { mkdir -p "$BIN"; install_ferretdb; start_ferretdb; }
@@ -121,7 +156,7 @@ cmd_mongo() {
 
 cmd_stop() {
   local name pid
-  for name in ferretdb redis; do
+  for name in ferretdb redis s3; do
     [ -f "$RUN/$name.pid" ] || continue
     pid=$(cat "$RUN/$name.pid")
     kill "$pid" 2>/dev/null && log "stopped $name" || true
@@ -134,6 +169,9 @@ cmd_env() {
 export PATH="$NODE_DIR:$BIN:\$PATH"
 export MONGODB_URL="mongodb://127.0.0.1:$MONGO_PORT/groundwork_test"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+export S3_ACCESS_KEY_ID="$S3_ACCESS_KEY"
+export S3_SECRET_ACCESS_KEY="$S3_SECRET_KEY"
 export CHROMIUM_PATH="$(command -v chromium || echo /usr/bin/chromium)"
 export ACTIONLINT="$BIN/actionlint"
 export ZIZMOR="$BIN/zizmor"

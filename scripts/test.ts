@@ -103,6 +103,8 @@ if (!process.env.MONGODB_URL) {
         '                 (docker run -d -p 27017:27017 mongo:8)',
         '  REDIS_URL      a Redis, e.g. redis://127.0.0.1:6379 (docker run -d -p 6379:6379 redis:7)',
         '  CHROMIUM_PATH  a Chromium binary, or run: npx playwright install chromium',
+        '  S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY  an S3-compatible server and its',
+        '                 keys, e.g. MinIO (the storage tests; skipped without it, except in CI)',
         '  ACTIONLINT, ZIZMOR  paths to actionlint and zizmor (the workflow lint)',
         'Set them (in the environment) and run npm test again.',
       ].join('\n'),

@@ -7,6 +7,7 @@ import { oauthGithub } from './oauth/github/index.ts';
 import { oauthGoogle } from './oauth/google/index.ts';
 import { oauth } from './oauth/index.ts';
 import { oauthMicrosoft } from './oauth/microsoft/index.ts';
+import { storage } from './storage/index.ts';
 
 // The one list of enabled features. Setup codemods remove entries (and their folders) from here.
 export const features: Feature[] = [
@@ -18,4 +19,5 @@ export const features: Feature[] = [
   oauthGoogle,
   oauthMicrosoft,
   oauthGithub,
+  storage,
 ];

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { RateLimits } from '../auth/rate-limit.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { SignInMethod } from '../auth/sign-in.ts';
@@ -33,7 +33,12 @@ export type AppServices = {
   email: Email;
   /** Every way to sign in that the enabled features offer (filled before any routes). */
   signInMethods: SignInMethod[];
+  /** Every section the enabled features add to /profile (filled before any routes). */
+  profileSections: ProfileSection[];
 };
+
+/** A section of /profile: HTML the feature renders for the signed-in user (ctx.renderView). */
+export type ProfileSection = (ctx: Context) => string;
 
 // A feature is one folder under src/features/ and one entry in src/features/index.ts. Everything
 // it adds to the app goes through these fields, so removing the entry removes the feature. A
@@ -52,6 +57,8 @@ export type Feature = {
   routes?: (router: Router, services: AppServices) => void;
   /** Ways to sign in this feature offers: a panel on /login, and the rule for unlinking. */
   signInMethods?: (services: AppServices) => SignInMethod[];
+  /** Sections it adds to /profile, below the account's own (the storage feature's picture). */
+  profileSections?: (services: AppServices) => ProfileSection[];
   /** Path prefixes served by code that cannot send our CSRF token (a third-party dashboard):
    * their PUT, PATCH and DELETE requests are checked by origin only (src/core/auth/csrf.ts). */
   csrfTokenlessPaths?: string[];

@@ -54,11 +54,13 @@ export function createServices({
       logger,
     ),
     signInMethods: [],
+    profileSections: [],
   };
   return services;
 }
 
-// Adds the job queue, then asks the features for their ways to sign in (they may use any service).
+// Adds the job queue, then asks the features for their ways to sign in and their sections of
+// /profile (they may use any service).
 export function withJobs(
   partial: Omit<AppServices, 'jobs'>,
   jobs: JobQueue,
@@ -66,5 +68,6 @@ export function withJobs(
 ): AppServices {
   const services: AppServices = { ...partial, jobs };
   services.signInMethods.push(...features.flatMap((f) => f.signInMethods?.(services) ?? []));
+  services.profileSections.push(...features.flatMap((f) => f.profileSections?.(services) ?? []));
   return services;
 }

@@ -19,6 +19,8 @@ export type User = {
   /** Verified email, lower-cased; absent for accounts made from a provider without one. */
   email?: string;
   displayName: string;
+  /** Path of the user's picture on this app, when a feature stores one (storage). */
+  picture?: string;
   role: Role;
   identities: Identity[];
   createdAt: Date;

@@ -23,7 +23,10 @@ function canUnlink(methods: SignInMethod[], user: User, provider: string) {
 }
 
 // /profile: the display name, linked accounts (link, unlink) and "sign out everywhere".
-export function profileRoutes(router: Router, { db, sessions, signInMethods }: AppServices) {
+export function profileRoutes(
+  router: Router,
+  { db, sessions, signInMethods, profileSections }: AppServices,
+) {
   const renderProfile = (ctx: Context, locals: Record<string, unknown> = {}) => {
     const user = ctx.state.user as User;
     ctx.set('Cache-Control', 'no-store');
@@ -39,6 +42,7 @@ export function profileRoutes(router: Router, { db, sessions, signInMethods }: A
           identity: user.identities.find((i) => i.provider === method.id),
           canUnlink: canUnlink(signInMethods, user, method.id),
         })),
+      sections: profileSections.map((section) => section(ctx)),
       ...locals,
     });
   };

@@ -6,6 +6,8 @@ import { type FeatureManifest, featureManifestSchema } from './manifest.ts';
 import type { Tree } from './tree.ts';
 
 const FEATURES_DIR = 'src/features';
+/** The Docker Swarm stack files: the services of compose.prod.yml, for `deploy --target swarm`. */
+const SWARM_STACK = ['deploy/swarm/stack.yml', 'deploy/swarm/stack.single-node.yml'];
 
 /** A manifest with where it was found. A part (src/features/<family>/<part>/) names its family. */
 export type Feature = FeatureManifest & { dir: string; family?: string };
@@ -71,6 +73,7 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) 
   const { name, dir } = manifest;
   tree.delete(dir);
   for (const path of manifest.paths) tree.delete(path);
+  dropKustomizeEntries(tree, manifest.paths);
   for (const ns of manifest.localeNamespaces) {
     for (const file of tree.list('locales').filter((p) => p.endsWith(`/${ns}.json`)))
       tree.delete(file);
@@ -115,7 +118,7 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) 
     `^[ \\t]*# feature:${name}\\n[\\s\\S]*?^[ \\t]*# /feature:${name}\\n(?:[ \\t]*\\n)*`,
     'gm',
   );
-  for (const file of ['compose.yml', 'compose.prod.yml']) {
+  for (const file of ['compose.yml', 'compose.prod.yml', ...SWARM_STACK]) {
     const text = tree.read(file);
     if (text === undefined) continue;
     if (text.includes(`# feature:${name}\n`)) tree.write(file, text.replace(commentBlock, ''));
@@ -149,6 +152,31 @@ function removeFeature({ tree, sourceFile }: CodemodContext, manifest: Feature) 
   for (const file of tree.list().filter((p) => p.endsWith('.md'))) {
     const text = tree.require(file);
     if (text.includes(`<!-- feature:${name} -->`)) tree.write(file, text.replace(section, ''));
+  }
+}
+
+// kustomization.yaml files: `resources` and `patches` entries naming a removed file, which
+// kustomize would fail to read (the worker's manifests leave with the jobs feature).
+function dropKustomizeEntries(tree: Tree, removedPaths: string[]) {
+  for (const file of tree.list('deploy').filter((p) => p.endsWith('/kustomization.yaml'))) {
+    const dir = posix.dirname(file);
+    const removed = (entry: unknown) =>
+      typeof entry === 'string' && removedPaths.includes(posix.join(dir, entry));
+    const doc = parseDocument(tree.require(file));
+    let changed = false;
+    for (const key of ['resources', 'patches']) {
+      const list = doc.get(key);
+      if (!isSeq(list)) continue;
+      const kept = list.items.filter((item) => {
+        const path = isScalar(item) ? item.value : isMap(item) ? item.get('path') : undefined;
+        return !removed(path);
+      });
+      if (kept.length === list.items.length) continue;
+      changed = true;
+      if (kept.length === 0) doc.delete(key);
+      else list.items = kept;
+    }
+    if (changed) tree.write(file, doc.toString());
   }
 }
 

@@ -1,7 +1,8 @@
-import { type Document, isMap, isScalar, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Answers } from './answers.ts';
 import type { Codemod } from './engine.ts';
 import { getProperty, projectObject, setProperty } from './project-file.ts';
+import type { Tree } from './tree.ts';
 
 // Answers go in through replacer functions, never replacement strings: in those, `$&`, `$'` and
 // `` $` `` in a name would copy parts of the file into it.
@@ -79,13 +80,15 @@ export const rename: Codemod = {
     }
 
     // Compose files: the project name (container and volume prefix) and the database every
-    // service (app, worker) connects to.
+    // service (app, worker) connects to. The Swarm stack files have no project name (the stack's
+    // is a host setting): their databases and the domain Caddy serves.
     const database = answers.slug.replaceAll('-', '_');
-    for (const file of ['compose.yml', 'compose.prod.yml']) {
+    const stacks = ['deploy/swarm/stack.yml', 'deploy/swarm/stack.single-node.yml'];
+    for (const file of ['compose.yml', 'compose.prod.yml', ...stacks]) {
       const text = tree.read(file);
       if (text === undefined) continue;
       const doc = parseDocument(text);
-      doc.set('name', answers.slug);
+      if (file.startsWith('compose')) doc.set('name', answers.slug);
       const services = doc.get('services');
       for (const { key } of isMap(services) ? services.items : []) {
         const path = [
@@ -102,13 +105,48 @@ export const rename: Codemod = {
           );
         }
       }
-      if (file === 'compose.prod.yml') setDeployTarget(doc, answers);
+      // The stack's image is the deploy's to name (`${APP_IMAGE:?...}`): only its domain changes.
+      if (file === 'compose.prod.yml' || file === stacks[0]) setDeployTarget(doc, answers);
       tree.write(file, doc.toString());
     }
+    setKubernetesTarget(tree, answers);
   },
 };
 
 const TEMPLATE_NOTICE = 'Copyright (c) The Groundwork authors';
+
+// The Kubernetes production overlay: the project's image, a namespace named after it, and the
+// domain its Ingress serves.
+function setKubernetesTarget(tree: Tree, answers: Answers) {
+  const overlay = 'deploy/kubernetes/overlays/production';
+  const edit = (file: string, change: (doc: Document) => void) => {
+    const text = tree.read(`${overlay}/${file}`);
+    if (text === undefined) return;
+    const doc = parseDocument(text);
+    change(doc);
+    tree.write(`${overlay}/${file}`, doc.toString());
+  };
+  edit('kustomization.yaml', (doc) => {
+    doc.set('namespace', answers.slug);
+    const images = doc.get('images');
+    for (const image of isSeq(images) ? images.items : []) {
+      if (!isMap(image)) continue;
+      const current = String(image.get('newName') ?? '');
+      const owner =
+        answers.repository?.split('/')[0]?.toLowerCase() ??
+        /^ghcr\.io\/([^/]+)\//.exec(current)?.[1];
+      if (owner) image.set('newName', `ghcr.io/${owner}/${answers.slug}`);
+    }
+  });
+  edit('namespace.yaml', (doc) => doc.setIn(['metadata', 'name'], answers.slug));
+  const { domain } = answers;
+  if (domain) {
+    edit('ingress.yaml', (doc) => {
+      doc.setIn(['spec', 'tls', 0, 'hosts'], doc.createNode([domain], { flow: true }));
+      doc.setIn(['spec', 'rules', 0, 'host'], domain);
+    });
+  }
+}
 
 // compose.prod.yml: the image the app and worker run (the release workflow pushes it to
 // ghcr.io/<owner>/<slug>) and the domain Caddy serves. Each stays a default the host's .env can

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -137,6 +138,30 @@ describe('setup codemods', () => {
       prod.getIn(['services', 'caddy', 'environment', 'DOMAIN']),
       '${DOMAIN:-portal.acme.example}',
     );
+    // The Swarm stack's domain and single-node databases, and the Kubernetes production overlay.
+    assert.equal(
+      parseDocument(read(dir, 'deploy/swarm/stack.yml')).getIn([
+        'services',
+        'caddy',
+        'environment',
+        'DOMAIN',
+      ]),
+      '${DOMAIN:-portal.acme.example}',
+    );
+    for (const url of read(dir, 'deploy/swarm/stack.single-node.yml').match(/MONGODB_URL: .*$/gm) ??
+      [])
+      assert.match(url, /^MONGODB_URL: mongodb:\/\/mongo:27017\/acme_portal\?/);
+    const overlay = 'deploy/kubernetes/overlays/production';
+    const kustomization = parseDocument(read(dir, `${overlay}/kustomization.yaml`));
+    assert.equal(kustomization.get('namespace'), 'acme-portal');
+    assert.equal(kustomization.getIn(['images', 0, 'newName']), 'ghcr.io/acme/acme-portal');
+    assert.equal(
+      parseDocument(read(dir, `${overlay}/namespace.yaml`)).getIn(['metadata', 'name']),
+      'acme-portal',
+    );
+    const ingress = parseDocument(read(dir, `${overlay}/ingress.yaml`));
+    assert.equal(ingress.getIn(['spec', 'rules', 0, 'host']), 'portal.acme.example');
+    assert.equal(ingress.getIn(['spec', 'tls', 0, 'hosts', 0]), 'portal.acme.example');
   });
 
   test('languages: adds copies marked for translation, removes the unchosen, sets the default', async () => {
@@ -364,6 +389,30 @@ describe('removing a feature', () => {
     assert.doesNotMatch(read(dir, 'compose.prod.yml'), /widgets/i);
     assert.match(read(dir, 'compose.prod.yml'), /^volumes:$/m);
     assert.doesNotMatch(read(dir, 'README.md'), /Widgets|feature:widgets|\n\n\n/);
+  });
+
+  test('the jobs feature takes the worker out of the Swarm stack and the Kubernetes manifests', () => {
+    const dir = fresh();
+    setUp(dir, { ...baseAnswers, features: [] }, renderOptions);
+    const tree = new Tree(dir);
+    for (const file of ['deploy/swarm/stack.yml', 'deploy/swarm/stack.single-node.yml']) {
+      assert.doesNotMatch(read(dir, file), /^ {2}worker:$/m, `${file} has no worker`);
+      assert.match(read(dir, file), /^ {2}app:$/m);
+    }
+    assert.ok(!tree.exists('deploy/kubernetes/base/worker.yaml'));
+    assert.doesNotMatch(read(dir, 'deploy/kubernetes/base/kustomization.yaml'), /worker\.yaml/);
+    assert.doesNotMatch(
+      read(dir, 'deploy/kubernetes/overlays/production/kustomization.yaml'),
+      /worker\.yaml|patches:/,
+    );
+    const build = spawnSync(
+      'bash',
+      [join(dir, 'scripts/kubernetes.sh'), 'build', 'deploy/kubernetes/overlays/production'],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    assert.equal(build.status, 0, build.stderr);
+    assert.match(build.stdout, /kind: Deployment/);
+    assert.doesNotMatch(build.stdout, /name: worker/);
   });
 
   test('keeps it when the answers keep it', () => {

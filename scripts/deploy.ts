@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rootDir } from '../src/core/config/paths.ts';
-import { hostCommand, readSettings, Ssh } from './deploy/remote.ts';
+import { hostCommand, platformOf, readSettings, Ssh } from './deploy/remote.ts';
 import { readTarget, TargetError } from './deploy/target.ts';
 
 const HELP = `Usage:
@@ -14,6 +14,9 @@ const HELP = `Usage:
   npm run deploy:status                               what runs on the host, what is kept
   npm run db:backup                                   back up the database on the host
   npm run db:restore -- <name>.bson.gz                restore one of the host's backups
+
+--target swarm: deploy, roll back or show the Docker Swarm stack (deploy/swarm/) through a Swarm
+manager at DEPLOY_HOST instead of the one-host deploy (default: --target host).
 
 Settings (environment, or .env.deploy in the project folder):
   DEPLOY_HOST         user@host
@@ -29,7 +32,11 @@ Settings (environment, or .env.deploy in the project folder):
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { image: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      image: { type: 'string' },
+      target: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -41,8 +48,14 @@ async function main(): Promise<number> {
   const target = readTarget();
   if (!['deploy', 'rollback', 'status', 'backup', 'restore'].includes(command))
     throw new TargetError(`Unknown command "${command}".\n\n${HELP}`);
-  const args = hostCommand(command as Parameters<typeof hostCommand>[0], rest[0], values.image);
-  const ssh = new Ssh(target);
+  const platform = platformOf(values.target);
+  const args = hostCommand(
+    command as Parameters<typeof hostCommand>[0],
+    rest[0],
+    values.image,
+    platform,
+  );
+  const ssh = new Ssh(target, platform);
   try {
     await ssh.upload();
     const { code } = await ssh.run(args, { settings: readSettings(target) });

@@ -10,6 +10,8 @@
 #   scripts/docker.sh images   (re)build missing local base images (dockerd must run)
 #   scripts/docker.sh stop     stop what start started
 #   scripts/docker.sh env      print the exports the suite reads
+#   scripts/docker.sh caddy    only build Caddy and print its path (no Docker needed; the
+#                              scale-out test, tests/scale/, runs it on loopback)
 #
 # No image can be pulled here, so the base images are made locally: a Debian root file system
 # (debootstrap) imported with `docker import`, plus Node 24 from the npm registry's node package
@@ -211,5 +213,6 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) cmd_env ;;
-  *) die "unknown command '${1:-}' (use: install, start, stop, env)" ;;
+  caddy) mkdir -p "$BIN" && install_caddy && echo "$BIN/caddy" ;;
+  *) die "unknown command '${1:-}' (use: install, start, stop, env, caddy)" ;;
 esac

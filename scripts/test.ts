@@ -35,10 +35,12 @@ const nodeTest = (report: string, files: string[]) => [
 // Slow suites that node:test runs: in `slow` below, not in the everyday run.
 const matrix = 'tests/matrix/setup-matrix.test.ts';
 const freshClone = 'tests/infra/fresh-clone.test.ts';
+// Several app and worker processes behind a Caddy built on first use (tests/scale/).
+const scaleOut = globSync('tests/scale/*.test.ts', { cwd: rootDir }).sort();
 const testFiles = globSync(['tests/**/*.test.ts', 'src/**/*.test.ts', 'codemods/**/*.test.ts'], {
   cwd: rootDir,
 })
-  .filter((file) => file !== matrix && file !== freshClone)
+  .filter((file) => file !== matrix && file !== freshClone && !scaleOut.includes(file))
   .sort();
 // One test file as a step, or none where the file is gone (node --test without files runs all).
 const suite = (id: string, name: string, file: string): Step[] =>
@@ -62,6 +64,16 @@ const everyday: Step[] = [
 const slow: Step[] = [
   ...suite('fresh', 'fresh clone on an older Node', freshClone),
   ...suite('matrix', 'setup matrix', matrix),
+  ...(scaleOut.length > 0
+    ? [
+        {
+          id: 'scale',
+          name: 'scale-out (Caddy, several processes)',
+          command: node,
+          args: nodeTest('scale.xml', scaleOut),
+        },
+      ]
+    : []),
   // The Docker end-to-end suite (`npm run test:docker`): installs Docker and its tools on first
   // use, starts dockerd and stops it again (docs/decisions/0053).
   { id: 'docker', name: 'Docker end to end', command: node, args: ['scripts/test-docker.ts'] },

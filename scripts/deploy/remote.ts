@@ -1,7 +1,8 @@
-// Runs the host script (deploy/host.sh) over SSH: pinned host key from the settings (never learnt at
-// deploy time), no agent or port forwarding, the production settings sent over stdin and never on
-// a command line. Standard input stays open while the host works: the host stops, cleans up and
-// releases its lock when the connection dies (docs/decisions/0051).
+// Runs the host script (deploy/host.sh, or deploy/swarm/swarm.sh on a Swarm manager) over SSH:
+// pinned host key from the settings (never learnt at deploy time), no agent or port forwarding,
+// the production settings sent over stdin and never on a command line. Standard input stays open
+// while the host works: the host stops, cleans up and releases its lock when the connection dies
+// (docs/decisions/0051).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,34 @@ export const bundle = [
   ['deploy/caddy/Caddyfile', 'caddy/Caddyfile'],
 ] as const;
 
+/** Where a deploy goes: one Docker host (host.sh), or a Swarm manager (docs/decisions/0142). */
+export type Platform = 'host' | 'swarm';
+export const platforms: Platform[] = ['host', 'swarm'];
+
+const deployments: Record<
+  Platform,
+  { script: string; files: ReadonlyArray<readonly [string, string]> }
+> = {
+  host: { script: 'host.sh', files: bundle },
+  swarm: {
+    script: 'swarm.sh',
+    files: [
+      ['deploy/swarm/stack.yml', 'stack.yml'],
+      ['deploy/swarm/stack.single-node.yml', 'stack.single-node.yml'],
+      ['deploy/swarm/upstream.caddy', 'upstream.caddy'],
+      ['deploy/swarm/swarm.sh', 'swarm.sh'],
+      ['deploy/caddy/Caddyfile', 'caddy/Caddyfile'],
+    ],
+  },
+};
+
+/** The platform named by --target or the workflow's target input (default: one host). */
+export function platformOf(name: string | undefined): Platform {
+  if (!name) return 'host';
+  if ((platforms as string[]).includes(name)) return name as Platform;
+  throw new TargetError(`--target must be ${platforms.join(' or ')}, not "${name}"`);
+}
+
 export type Outcome = {
   code: number;
   /** The host's `result:` line, parsed: action, version, outcome, seconds. */
@@ -27,7 +56,12 @@ export function hostCommand(
   action: 'deploy' | 'rollback' | 'status' | 'backup' | 'restore',
   version?: string,
   image?: string,
+  platform: Platform = 'host',
 ): string[] {
+  if (platform === 'swarm' && (action === 'backup' || action === 'restore'))
+    throw new TargetError(
+      'Backups on Swarm: MongoDB runs outside the stack; back it up where it runs.',
+    );
   if (action === 'status' || action === 'backup') return [action];
   if (action === 'restore') {
     if (!version || !/^[A-Za-z0-9._-]+\.bson\.gz$/.test(version))
@@ -53,8 +87,11 @@ export class Ssh {
   private readonly dir: string;
   private readonly options: string[];
 
-  constructor(target: Target) {
+  private readonly deployment: (typeof deployments)[Platform];
+
+  constructor(target: Target, platform: Platform = 'host') {
     this.target = target;
+    this.deployment = deployments[platform];
     this.dir = mkdtempSync(join(tmpdir(), 'deploy-ssh-'));
     const knownHosts = join(this.dir, 'known_hosts');
     writeFileSync(knownHosts, `${target.DEPLOY_KNOWN_HOSTS.trim()}\n`, { mode: 0o600 });
@@ -80,7 +117,8 @@ export class Ssh {
   /** Copies the bundle to DEPLOY_PATH (created when missing). */
   async upload(root = rootDir): Promise<void> {
     const path = this.target.DEPLOY_PATH;
-    const tar = spawn('tar', ['-c', '-f', '-', ...bundle.map(([from]) => from)], {
+    const { files, script } = this.deployment;
+    const tar = spawn('tar', ['-c', '-f', '-', ...files.map(([from]) => from)], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -90,8 +128,8 @@ export class Ssh {
       `cd ${quote(path)}`,
       'tmp=$(mktemp -d .upload.XXXXXX)',
       'tar -x -f - -C "$tmp"',
-      ...bundle.map(([from, to]) => `mv -f "$tmp"/${quote(from)} ${quote(to)}`),
-      'chmod 755 host.sh',
+      ...files.map(([from, to]) => `mv -f "$tmp"/${quote(from)} ${quote(to)}`),
+      `chmod 755 ${script}`,
       'rm -rf "$tmp"',
     ].join(' && ');
     const ssh = spawn('ssh', [...this.options, this.target.DEPLOY_HOST, remote], {
@@ -115,7 +153,7 @@ export class Ssh {
       stderr = process.stderr,
     }: { settings?: string; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {},
   ): Promise<Outcome> {
-    const command = [`${this.target.DEPLOY_PATH}/host.sh`, '--remote', ...args]
+    const command = [`${this.target.DEPLOY_PATH}/${this.deployment.script}`, '--remote', ...args]
       .map(quote)
       .join(' ');
     const ssh = spawn('ssh', [...this.options, this.target.DEPLOY_HOST, command], {

@@ -1,4 +1,5 @@
-// Deploy workflow: runs deploy/host.sh on the environment's host over SSH (the same code as
+// Deploy workflow: runs deploy/host.sh (or, with the target input swarm, deploy/swarm/swarm.sh on
+// a Swarm manager) on the environment's host over SSH (the same code as
 // `npm run deploy`), then reports version, duration and outcome in the run's summary and, when
 // DEPLOY_WEBHOOK_URL is set, to a chat webhook (Slack-style {"text"}; Discord and Mattermost take
 // it too). Inputs and secrets arrive as environment variables, never on a command line.
@@ -6,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { hostCommand, Ssh } from '../deploy/remote.ts';
+import { hostCommand, platformOf, Ssh } from '../deploy/remote.ts';
 import { readTarget, TargetError } from '../deploy/target.ts';
 
 const env = process.env;
@@ -23,8 +24,14 @@ try {
     writeFileSync(key, `${env.DEPLOY_SSH_PRIVATE_KEY.trim()}\n`, { mode: 0o600 });
   }
   const target = readTarget({ ...env, ...(key ? { DEPLOY_SSH_KEY: key } : {}) });
-  const args = hostCommand(action, env.INPUT_VERSION || undefined, env.INPUT_IMAGE || undefined);
-  const ssh = new Ssh(target);
+  const platform = platformOf(env.INPUT_TARGET || env.DEPLOY_TARGET || undefined);
+  const args = hostCommand(
+    action,
+    env.INPUT_VERSION || undefined,
+    env.INPUT_IMAGE || undefined,
+    platform,
+  );
+  const ssh = new Ssh(target, platform);
   try {
     await ssh.upload();
     const outcome = await ssh.run(args, { settings: env.PRODUCTION_ENV ?? '' });

@@ -1,0 +1,203 @@
+// The Swarm deploy end to end (docs/decisions/0142): a single-node swarm on the local engine runs
+// deploy/swarm/stack.yml (with stack.single-node.yml and the FerretDB override) from images in a
+// local registry, driven by `npm run deploy -- --target swarm` over SSH like the one-host suite.
+// 1.0.0 deploys; 2.0.0 rolls in under a bounded load loop with 0 failed requests; 3.0.0, whose
+// healthcheck fails, is rolled back by Swarm by itself; the stack is removed.
+//
+// NOT RUN YET, and on purpose not named *.suite.ts, so `npm run test:docker` (and CI) does not pick
+// it up until it has passed once: run it alone with
+//   npm run test:docker -- tests/docker/swarm.scenario.ts
+// It makes this engine a swarm manager (`docker swarm init`) when it is not one, and leaves the
+// swarm at the end only if it made it. Caddy publishes 80 and 443: nothing else may hold them.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildProjectImage, release } from './images.ts';
+import { startLoad } from './load.ts';
+import { docker, run } from './run.ts';
+import { domain, type Stage, servingVersion, startStage } from './stage.ts';
+
+const STACK = 'groundwork';
+let stage: Stage;
+let madeSwarm = false;
+let ca = '';
+let releases: Record<'v1' | 'v2' | 'v3', { version: string; tag: string; digest: string }>;
+
+const cli = (args: string[]) => stage.cli([...args, '--target', 'swarm']);
+const serving = () => servingVersion(stage);
+
+/** A release whose image healthcheck always fails: the app itself serves normally. */
+function unhealthyRelease(registry: string, version: string) {
+  const made = release(registry, version);
+  const context = mkdtempSync('/tmp/gw-release-');
+  try {
+    const dockerfile = [
+      `FROM ${made.tag}`,
+      'HEALTHCHECK --interval=2s --timeout=2s --start-period=0s --retries=2 CMD ["false"]',
+    ].join('\n');
+    run(docker, ['build', '-q', '-t', made.tag, '-f', '-', context], {
+      input: dockerfile,
+      env: { ...process.env, DOCKER_BUILDKIT: '1' },
+    });
+    run(docker, ['push', '-q', made.tag]);
+    const digest = run(docker, ['inspect', '-f', '{{index .RepoDigests 0}}', made.tag]).stdout;
+    return { ...made, digest: digest.trim() };
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+const serviceImage = (service: string) =>
+  run(docker, [
+    'service',
+    'inspect',
+    '--format',
+    '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
+    `${STACK}_${service}`,
+  ]).stdout.trim();
+
+const updateState = (service: string) =>
+  run(docker, [
+    'service',
+    'inspect',
+    '--format',
+    '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}',
+    `${STACK}_${service}`,
+  ]).stdout.trim();
+
+describe('deploy on Docker Swarm (single node)', { timeout: 30 * 60_000 }, () => {
+  before(async () => {
+    const swarm = run(docker, ['info', '--format', '{{.Swarm.LocalNodeState}}']).stdout.trim();
+    if (swarm !== 'active') {
+      run(docker, ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+      madeSwarm = true;
+    }
+    stage = await startStage();
+    const path = stage.host.path;
+    copyFileSync(new URL('stack.local.yml', import.meta.url), join(path, 'stack.local.yml'));
+    writeFileSync(
+      join(path, '.env'),
+      `${Object.entries({
+        SWARM_STACK: STACK,
+        SWARM_COMPOSE_FILES: 'stack.yml:stack.single-node.yml:stack.local.yml',
+        DOMAIN: domain,
+        CADDY_TLS: 'tls internal',
+        CADDY_IMAGE: process.env.CADDY_IMAGE ?? 'caddy:2',
+        MONGO_IMAGE: process.env.MONGO_IMAGE ?? 'mongo:8',
+        REDIS_IMAGE: process.env.REDIS_IMAGE ?? 'redis:7',
+        APP_REPLICAS: '2',
+        WORKER_REPLICAS: '2',
+        DEPLOY_UPDATE_TIMEOUT: '300',
+      })
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
+    console.log('building the project image from its Dockerfile');
+    buildProjectImage();
+    const registry = stage.registry.address;
+    releases = {
+      v1: release(registry, '1.0.0'),
+      v2: release(registry, '2.0.0'),
+      v3: unhealthyRelease(registry, '3.0.0'),
+    };
+  });
+
+  after(async () => {
+    if (stage) {
+      run(docker, ['stack', 'rm', STACK], { check: false });
+      await stage.teardown();
+    }
+    if (madeSwarm) run(docker, ['swarm', 'leave', '--force'], { check: false });
+  });
+
+  test('1.0.0: the first deploy creates the stack and serves HTTPS through Caddy', () => {
+    const ran = cli(['deploy', '1.0.0', '--image', releases.v1.digest]);
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, /result: action=deploy version=1\.0\.0 outcome=ok/);
+    const caddy = run(docker, [
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.swarm.service.name=${STACK}_caddy`,
+    ]).stdout.trim();
+    writeFileSync(
+      stage.caFile,
+      run(docker, ['exec', caddy, 'cat', '/data/caddy/pki/authorities/local/root.crt']).stdout,
+    );
+    ca = readFileSync(stage.caFile, 'utf8');
+    assert.equal(serving(), '1.0.0');
+    // The settings are a secret file, not environment variables of the service.
+    const env = run(docker, [
+      'service',
+      'inspect',
+      '--format',
+      '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
+      `${STACK}_app`,
+    ]).stdout;
+    assert.ok(!env.includes(stage.secret), 'SESSION_SECRET is not in the service spec');
+    const replicas = run(docker, ['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']).stdout;
+    assert.match(replicas, new RegExp(`${STACK}_app 2/2`));
+    assert.match(replicas, new RegExp(`${STACK}_worker 2/2`));
+  });
+
+  test('2.0.0 rolls in under load with 0 failed requests', async () => {
+    const load = startLoad({ domain, ca, clients: 4, maxMs: 600_000, maxRequests: 500_000 });
+    const started = Date.now();
+    const ran = cli(['deploy', '2.0.0', '--image', releases.v2.digest]);
+    // A little traffic after the update, on the new tasks only.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const result = await load.stop();
+    console.log(
+      `swarm rolling update under load: ${result.ok} ok, ${result.failed} failed, ${result.retried} retried, ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, /result: action=deploy version=2\.0\.0 outcome=ok/);
+    assert.equal(serving(), '2.0.0');
+    assert.ok(result.ok > 100, `the load ran (${result.ok} requests)`);
+    assert.equal(result.failed, 0, result.errors.slice(0, 10).join('\n'));
+    assert.equal(serviceImage('app'), releases.v2.digest);
+  });
+
+  test('3.0.0 fails its healthcheck: Swarm rolls it back by itself, 2.0.0 keeps serving', async () => {
+    const load = startLoad({ domain, ca, clients: 2, maxMs: 600_000, maxRequests: 500_000 });
+    const started = Date.now();
+    const ran = cli(['deploy', '3.0.0', '--image', releases.v3.digest]);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const result = await load.stop();
+    console.log(
+      `failed update rolled back in ${seconds} s; under load: ${result.ok} ok, ${result.failed} failed`,
+    );
+    assert.equal(ran.code, 1, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, /result: action=deploy version=3\.0\.0 outcome=rolled-back/);
+    assert.match(ran.stderr, /Swarm rolled it back; 2\.0\.0 still serves/);
+    assert.equal(updateState('app'), 'rollback_completed');
+    assert.equal(serviceImage('app'), releases.v2.digest);
+    assert.equal(serving(), '2.0.0');
+    assert.equal(result.failed, 0, result.errors.slice(0, 10).join('\n'));
+    assert.match(cli(['status']).stdout, /current: {2}2\.0\.0/);
+  });
+
+  test('rollback (no version) returns to the previous spec: 1.0.0', () => {
+    const ran = cli(['rollback']);
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assert.match(ran.stdout, /result: action=rollback version=1\.0\.0 outcome=ok/);
+    assert.equal(serving(), '1.0.0');
+  });
+
+  test('the stack is removed, and nothing of it runs', async () => {
+    run(docker, ['stack', 'rm', STACK]);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const left = run(docker, [
+        'ps',
+        '-aq',
+        '--filter',
+        `label=com.docker.stack.namespace=${STACK}`,
+      ]).stdout.trim();
+      if (!left) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.fail('the stack left containers behind');
+  });
+});

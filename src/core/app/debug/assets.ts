@@ -26,5 +26,9 @@ export function assetsPage(router: Router, assets: Assets): DebugPage {
       },
     });
   });
-  return { path: '/debug/assets', title: 'common:debug.assets.title', summary: 'common:debug.assets.summary' };
+  return {
+    path: '/debug/assets',
+    title: 'common:debug.assets.title',
+    summary: 'common:debug.assets.summary',
+  };
 }

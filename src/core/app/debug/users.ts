@@ -88,5 +88,9 @@ export function usersPage(router: Router, { db, sessions }: AppServices): DebugP
     ctx.redirect('/');
   });
 
-  return { path: '/debug/users', title: 'common:debug.users.title', summary: 'common:debug.users.summary' };
+  return {
+    path: '/debug/users',
+    title: 'common:debug.users.title',
+    summary: 'common:debug.users.summary',
+  };
 }

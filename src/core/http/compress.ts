@@ -69,7 +69,30 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 const FINAL_BLOCK = Buffer.from([1, 0, 0, 0xff, 0xff]);
 const STORED_MAX = 0xffff;
 
-type Piece = { deflated: Buffer; bytes: Buffer };
+type Piece = { text: string; deflated: Buffer; bytes: Buffer };
+
+// Constant pieces by length, then by text: the pieces are fresh slices of each page, and hashing
+// one for a Map lookup read all of its characters; comparing with the one or two pieces of the
+// same length is cheaper. Cleared whole when full.
+class Pieces {
+  #byLength = new Map<number, Piece[]>();
+  #size = 0;
+
+  get(text: string) {
+    return this.#byLength.get(text.length)?.find((piece) => piece.text === text);
+  }
+
+  add(piece: Piece) {
+    if (this.#size >= CACHE_ENTRIES) {
+      this.#byLength.clear();
+      this.#size = 0;
+    }
+    const same = this.#byLength.get(piece.text.length);
+    if (same) same.push(piece);
+    else this.#byLength.set(piece.text.length, [piece]);
+    this.#size++;
+  }
+}
 
 function storedBlock(bytes: Buffer) {
   const header = Buffer.allocUnsafe(5);
@@ -79,7 +102,7 @@ function storedBlock(bytes: Buffer) {
   return header;
 }
 
-function visitorGzip(body: string, parts: string[], pieces: Map<string, Piece>) {
+function visitorGzip(body: string, parts: string[], pieces: Pieces) {
   const chunks: Buffer[] = [GZIP_HEADER];
   let crc = 0;
   let length = 0;
@@ -99,9 +122,8 @@ function visitorGzip(body: string, parts: string[], pieces: Map<string, Piece>) 
         memLevel: Math.max(1, bits - 7),
         finishFlush: constants.Z_SYNC_FLUSH,
       });
-      piece = { deflated, bytes };
-      if (pieces.size >= CACHE_ENTRIES) pieces.delete(pieces.keys().next().value as string);
-      pieces.set(text, piece);
+      piece = { text, deflated, bytes };
+      pieces.add(piece);
     }
     add(piece.bytes, piece.deflated);
   };
@@ -139,7 +161,7 @@ function visitorGzip(body: string, parts: string[], pieces: Map<string, Piece>) 
 // never serve a stale or another user's response. Streams and encoded bodies pass untouched.
 export function compressResponses(): Middleware {
   const caches: Record<Encoding, Map<string, Buffer>> = { br: new Map(), gzip: new Map() };
-  const pieces = new Map<string, Piece>();
+  const pieces = new Pieces();
   return async function compressResponses(ctx, next) {
     await next();
     let { body } = ctx;

@@ -28,7 +28,9 @@ const onPath = (command: string) =>
 export function mcpLaunch(server: string, env: NodeJS.ProcessEnv = process.env): Launch {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig({ cwd: rootDir, env });
+    // Agents work on the development app (npm run dev), as the tests do: production is only the
+    // default for a server started without saying (docs/decisions/0100).
+    config = loadConfig({ cwd: rootDir, env: { NODE_ENV: 'development', ...env } });
   } catch (error) {
     if (error instanceof ConfigError) throw new McpError(error.message);
     throw error;

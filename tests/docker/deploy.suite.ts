@@ -17,6 +17,7 @@ import { domain, project, type Stage, servingVersion, startStage } from './stage
 
 // The worker and its queue belong to the jobs feature: a project without it has neither.
 const withJobs = existsSync(join(rootDir, 'src/features/jobs'));
+const JOBS_QUEUE_SCRIPT = './jobs-queue.ts';
 
 let stage: Stage;
 let releases: Record<'v1' | 'v2' | 'v3' | 'v4', ReturnType<typeof release>>;
@@ -273,9 +274,12 @@ describe('deploy on one host, behind Caddy', { timeout: 30 * 60_000 }, () => {
   }, async () => {
     // Jobs of 8 s each, queued as the new version gets ready: the old worker (1.0.0) is running
     // eight of them (its concurrency) when the deploy stops it, and the rest wait in the queue.
-    const queue = `import Bull from 'bull';
-const queue = new Bull(process.env.JOBS_QUEUE ?? 'groundwork', process.env.REDIS_URL);
-const id = (i) => '${randomUUID()}-' + i;`;
+    // The queue's script goes with the jobs feature (its feature.json lists the file), so a
+    // project without it keeps no code that loads Bull; hence the import by a computed path.
+    const { queueScript } = (await import(JOBS_QUEUE_SCRIPT)) as {
+      queueScript(runId: string): string;
+    };
+    const queue = queueScript(randomUUID());
     const enqueue = () =>
       inApp(`${queue}
 for (let i = 0; i < 12; i++)

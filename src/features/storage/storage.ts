@@ -40,9 +40,10 @@ export interface Storage {
   list(prefix: string): AsyncIterable<StoredObject>;
 }
 
-// Segments of letters, digits, ".", "-" and "_", starting with a letter or digit, so no ".." or
-// empty segment, absolute path or backslash can ever reach a file system or a bucket.
-export const KEY_FORMAT = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)*$/;
+// Segments of letters, digits, ".", "-" and "_", never starting with ".", so no ".." or empty
+// segment, absolute path or backslash can ever reach a file system or a bucket. A segment may
+// start with "-" or "_": the app's random ids (base64url) do, one in 32.
+export const KEY_FORMAT = /^[\w-][\w.-]*(\/[\w-][\w.-]*)*$/;
 const KEY_MAX = 512;
 
 export function assertKey(key: string) {

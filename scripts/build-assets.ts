@@ -1,5 +1,5 @@
 // Builds everything the server reads from public/build/: Tailwind + daisyUI CSS (only the classes
-// in use), HTMX + assets/app.js as one script, and the favicon, each fingerprinted and
+// in use; one stylesheet for every page, one for the development pages), HTMX + assets/app.js as one script, and the favicon, each fingerprinted and
 // precompressed (gzip, brotli); the manifest of their URLs; and the compiled Pug templates
 // (views.cjs, see build-views.ts). `--watch` rebuilds, with Pug debug info, when assets, views or
 // code change.
@@ -19,14 +19,15 @@ import { buildViews } from './build-views.ts';
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 
-async function buildCss(): Promise<Buffer> {
+// assets/app.css for every page, assets/debug.css for the development pages (both import theme.css).
+async function buildCss(entry: 'app.css' | 'debug.css'): Promise<Buffer> {
   // The CLI package exports only its package.json; its bin is the entry.
   const cliPackage = require.resolve('@tailwindcss/cli/package.json');
   const cli = join(cliPackage, '..', require(cliPackage).bin.tailwindcss);
-  const output = join(await mkdtemp(join(tmpdir(), 'assets-')), 'app.css');
+  const output = join(await mkdtemp(join(tmpdir(), 'assets-')), entry);
   await run(
     process.execPath,
-    [cli, '-i', join(rootDir, 'assets/app.css'), '-o', output, '--minify'],
+    [cli, '-i', join(rootDir, 'assets', entry), '-o', output, '--minify'],
     {
       cwd: rootDir,
     },
@@ -44,8 +45,10 @@ async function buildJs(): Promise<Buffer> {
 
 export async function buildAssets({ debug = false } = {}): Promise<Manifest> {
   const views = buildViews({ debug });
+  const [appCss, debugCss] = await Promise.all([buildCss('app.css'), buildCss('debug.css')]);
   const outputs: Record<string, Buffer> = {
-    'app.css': await buildCss(),
+    'app.css': appCss,
+    'debug.css': debugCss,
     'app.js': await buildJs(),
     'favicon.svg': await readFile(join(rootDir, 'assets/favicon.svg')),
   };

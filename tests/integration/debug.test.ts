@@ -160,6 +160,18 @@ describe('development pages', () => {
       .reduce((sum: number, f: { gzip: number }) => sum + f.gzip, 0);
     assert.equal(budget.assetsGzip, firstLoad);
     assert.equal(budget.within, firstLoad <= 30_000);
+    // The development pages' own stylesheet is built, linked by them alone, and not counted.
+    const debugCss = files.find((f: { name: string }) => f.name === 'debug.css');
+    assert.equal(debugCss.firstLoad, false);
+    const linked = (html: string) => [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)];
+    assert.deepEqual(
+      linked((await client.get('/debug/assets')).text).map(([, href]) => href),
+      [debugCss.url],
+    );
+    assert.deepEqual(
+      linked((await client.get('/')).text).map(([, href]) => href),
+      [css.url],
+    );
   });
 });
 

@@ -4,8 +4,8 @@ import type { DebugPage } from '../feature.ts';
 import { respond } from './respond.ts';
 
 // What a first visit downloads besides the page itself (the favicon is not counted, as in
-// `npm run bench`'s first-load figure).
-const FIRST_LOAD = /\.(css|js)$/;
+// `npm run bench`'s first-load figure; debug.css is for these pages only).
+const FIRST_LOAD = /^app\.(css|js)$/;
 
 // /debug/assets: the files `npm run build` made, as this process serves them, with their sizes
 // raw, gzip and brotli, and the stylesheet and script's share of the first-load budget.

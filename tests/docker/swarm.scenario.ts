@@ -34,7 +34,7 @@ function unhealthyRelease(registry: string, version: string) {
   try {
     const dockerfile = [
       `FROM ${made.tag}`,
-      'HEALTHCHECK --interval=2s --timeout=2s --start-period=0s --retries=2 CMD ["false"]',
+      'HEALTHCHECK --interval=2s --timeout=2s --start-period=1s --retries=2 CMD ["false"]',
     ].join('\n');
     run(docker, ['build', '-q', '-t', made.tag, '-f', '-', context], {
       input: dockerfile,
@@ -73,6 +73,15 @@ describe('deploy on Docker Swarm (single node)', { timeout: 30 * 60_000 }, () =>
       run(docker, ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
       madeSwarm = true;
     }
+    // A network that a one-host run left under the stack's name (`compose down` was interrupted)
+    // would stop `docker stack deploy`: unused ones go.
+    run(docker, [
+      'network',
+      'prune',
+      '-f',
+      '--filter',
+      `label=com.docker.compose.project=${STACK}`,
+    ]);
     stage = await startStage();
     const path = stage.host.path;
     copyFileSync(new URL('stack.local.yml', import.meta.url), join(path, 'stack.local.yml'));
@@ -104,11 +113,14 @@ describe('deploy on Docker Swarm (single node)', { timeout: 30 * 60_000 }, () =>
   });
 
   after(async () => {
-    if (stage) {
-      run(docker, ['stack', 'rm', STACK], { check: false });
-      await stage.teardown();
+    try {
+      if (stage) {
+        run(docker, ['stack', 'rm', STACK], { check: false });
+        await stage.teardown();
+      }
+    } finally {
+      if (madeSwarm) run(docker, ['swarm', 'leave', '--force'], { check: false });
     }
-    if (madeSwarm) run(docker, ['swarm', 'leave', '--force'], { check: false });
   });
 
   test('1.0.0: the first deploy creates the stack and serves HTTPS through Caddy', () => {

@@ -1,16 +1,18 @@
 // `npm run bench:features`: what the optional features of issue 14 (file storage, page analytics)
-// cost while they are off. In one run it measures, side by side, the template as it is (every
-// feature present, default config: storage on its local driver, analytics not configured) and a
-// copy of the project with those features removed by the setup codemods, plus the template with
-// analytics configured. For each: the first load of `/` and `/` under load. Rounds interleave the
-// targets so that noise on the machine hits them alike; medians and ratios to the template are
-// reported. Target: first load equal, `/` req/s ratio within noise (0.95-1.05). See bench/README.md.
+// cost a project that leaves them at their defaults. In one run it measures, side by side, the
+// template as it is (every feature present, default config: storage on its local driver,
+// analytics not configured), a copy of the project with those features removed by the setup
+// codemods, and the template with analytics configured. For each: the first load of `/` and `/`
+// under load. Rounds interleave the targets so that noise on the machine hits them alike; medians
+// and ratios to the template are reported. Target: first load equal, `/` req/s ratio within noise
+// (0.95-1.05). See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answers } from '../codemods/answers.ts';
 import { removableFeatures, removedFeatures } from '../codemods/features.ts';
+import { isConfigured } from '../codemods/setup.ts';
 import { Tree } from '../codemods/tree.ts';
 import { project } from '../src/project.ts';
 import { copyProject } from '../tests/helpers/project-copy.ts';
@@ -138,6 +140,12 @@ async function main() {
   }
   if (!existsSync(join(root, 'public/build/manifest.json'))) {
     throw new Error('built assets are missing: run "npm run build" first');
+  }
+  if (isConfigured(root)) {
+    // Setup runs once: a configured project cannot be set up again in a copy.
+    throw new Error(
+      'this project is set up already: the bench compares the template with a copy set up without the features',
+    );
   }
   for (const file of ['.env', '.env.local']) {
     // The copy has only what git tracks: local settings would apply to the template alone.

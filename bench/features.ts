@@ -57,7 +57,8 @@ const featureDefaults = Object.fromEntries(
     .map((name) => [name, undefined]),
 );
 
-type Target = { name: string; cwd: string; env: Record<string, string | undefined> };
+// `name` in progress lines and the JSON, `label` in the table.
+type Target = { name: string; label: string; cwd: string; env: Record<string, string | undefined> };
 type Round = { transfers: Transfer[]; later: string[]; load: Load };
 
 // A copy of the project set up with this template's own identity and languages, keeping every
@@ -154,19 +155,30 @@ async function main() {
 
   console.error(`copying the project and removing ${REMOVED} (setup codemods, build)...`);
   const copy = copyWithoutFeatures();
-  const targets: Target[] = [
-    { name: 'template', cwd: root, env: featureDefaults },
-    { name: 'without', cwd: copy, env: featureDefaults },
-    { name: 'analytics on', cwd: root, env: { ...featureDefaults, ...ANALYTICS } },
-  ];
+  const targets = {
+    template: {
+      name: 'template',
+      label: 'template (features on, defaults)',
+      cwd: root,
+      env: featureDefaults,
+    },
+    without: { name: 'without', label: `copy without ${REMOVED}`, cwd: copy, env: featureDefaults },
+    analytics: {
+      name: 'analytics on',
+      label: 'template, analytics configured',
+      cwd: root,
+      env: { ...featureDefaults, ...ANALYTICS },
+    },
+  } satisfies Record<string, Target>;
+  const order: Target[] = [targets.template, targets.without, targets.analytics];
 
   const busyBefore = await cpuBusy();
-  const rounds = new Map<string, Round[]>(targets.map((t) => [t.name, []]));
+  const rounds = new Map<Target, Round[]>(order.map((t) => [t, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     // Every other round in reverse order, so no target always runs first or last.
-    for (const target of round % 2 ? targets : [...targets].reverse()) {
+    for (const target of round % 2 ? order : [...order].reverse()) {
       const result = await measure(target);
-      rounds.get(target.name)?.push(result);
+      rounds.get(target)?.push(result);
       console.error(
         `round ${round}/${ROUNDS} ${target.name}: ${Math.round(result.load.reqPerSec)} req/s, ` +
           `p99 ${result.load.p99Ms} ms, first load ${total(result.transfers)} B`,
@@ -175,11 +187,12 @@ async function main() {
   }
   const busyAfter = await cpuBusy();
 
-  const summary = targets.map((target) => {
-    const runs = rounds.get(target.name) ?? [];
+  const summarize = (target: Target) => {
+    const runs = rounds.get(target) ?? [];
     const first = runs[0] as Round;
     return {
       name: target.name,
+      label: target.label,
       reqPerSec: median(runs.map((r) => r.load.reqPerSec)),
       p99Ms: median(runs.map((r) => r.load.p99Ms)),
       firstLoadBytes: median(runs.map((r) => total(r.transfers))),
@@ -187,12 +200,11 @@ async function main() {
       later: first.later,
       runs: runs.map((r) => r.load),
     };
-  });
-  const [template, without, analytics] = summary as [
-    (typeof summary)[0],
-    (typeof summary)[0],
-    (typeof summary)[0],
-  ];
+  };
+  const template = summarize(targets.template);
+  const without = summarize(targets.without);
+  const analytics = summarize(targets.analytics);
+  const summary = [template, without, analytics];
   const ratio = (a: number, b: number) => (b === 0 ? Number.NaN : a / b);
   const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toLocaleString('en')}`;
   const reqRatio = ratio(without.reqPerSec, template.reqPerSec);
@@ -229,7 +241,7 @@ async function main() {
       `${'req/s vs template'.padStart(19)}`,
     ...summary.map(
       (s) =>
-        `  ${describe(s.name).padEnd(34)}${s.firstLoadBytes.toLocaleString('en').padStart(13)}` +
+        `  ${s.label.padEnd(34)}${s.firstLoadBytes.toLocaleString('en').padStart(13)}` +
         `${Math.round(s.reqPerSec).toLocaleString('en').padStart(10)}${String(s.p99Ms).padStart(8)}` +
         `${`${fixed(ratio(s.reqPerSec, template.reqPerSec), 2)}x`.padStart(19)}`,
     ),
@@ -281,12 +293,6 @@ async function main() {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'features.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('Wrote bench/results/features.json');
-}
-
-function describe(name: string) {
-  if (name === 'template') return 'template (features on, defaults)';
-  if (name === 'without') return `copy without ${REMOVED}`;
-  return 'template, analytics configured';
 }
 
 try {

@@ -103,6 +103,17 @@ test('the container is started, probed and stopped the way the server expects', 
   assert.match(healthcheck, /fetch\(.*\/health\/live/);
 });
 
+test('the image carries a compile cache made by the start command, as the user it runs as', () => {
+  const users = instructions(runtime, 'USER');
+  const warm = instructions(runtime, 'RUN').find((i) => i.args.includes('compile-cache.js'));
+  assert.ok(warm, 'no RUN that fills the compile cache');
+  assert.ok(
+    warm.args.includes(`${packageJson.scripts.start} `),
+    'the cache is made by the start command: other V8 flags would make another cache',
+  );
+  assert.ok((users.at(-1)?.line ?? 0) < warm.line, 'the cache is written by the runtime user');
+});
+
 test('.dockerignore keeps secrets and host builds out, and the sources in', () => {
   const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
     .split('\n')

@@ -232,7 +232,7 @@ async function main() {
   const lines = [
     '',
     `Groundwork features bench: ${REMOVED} removed in the copy, Node ${process.version}, ` +
-      `${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s after ${WARMUP} s warm-up ` +
+      `${CONNECTIONS} connections, ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${DURATION} s after ${WARMUP} s warm-up ` +
       `(${CLIENT}), Accept-Encoding: gzip`,
     `CPU busy with other work: ${fixed(busyBefore * 100, 0)}% before, ${fixed(busyAfter * 100, 0)}% after` +
       (Math.max(busyBefore, busyAfter) > 0.1 ? '  <- not idle: figures are noisy, run again' : ''),

@@ -4,13 +4,6 @@
 // (session cookie, session and user lookups, per-user page). Targets (issues 4 and 9): /profile >= 0.10x
 // bare Koa req/s, /login >= 0.25x for a returning browser and >= 0.20x for a first visit. See
 // bench/README.md.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { request } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import packageJson from '../package.json' with { type: 'json' };
 import { loadConfig } from '../src/config.ts';
 import { startSession } from '../src/core/auth/sessions.ts';
 import { signInByEmail } from '../src/core/auth/users.ts';
@@ -18,12 +11,11 @@ import { connectDatabase } from '../src/core/data/db.ts';
 import { createLogger } from '../src/core/observability/logger.ts';
 import { productionEmail } from '../tests/helpers/production-env.ts';
 import { type Load, loadClient, measureLoad } from './load.ts';
+import { get, root, waitUntilUp, withServer } from './server.ts';
 
-const root = join(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 50;
-const HOST = '127.0.0.1';
 const ENCODING = { 'accept-encoding': process.env.BENCH_ACCEPT_ENCODING ?? 'gzip' };
 
 if (!process.env.MONGODB_URL) throw new Error('MONGODB_URL is not set (scripts/services.sh env)');
@@ -39,54 +31,17 @@ const env = {
   MONGODB_URL: mongodbUrl,
   ...productionEmail,
 };
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-async function freePort() {
-  const probe = createServer().listen(0, HOST);
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-function status(url: string, headers: Record<string, string> = {}) {
-  return new Promise<number>((resolve) => {
-    request(url, { headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    })
-      .on('error', () => resolve(0))
-      .end();
-  });
-}
-
-// Runs `measure` against a fresh child process serving `script` (started like `npm start`).
-async function withServer<T>(script: string, ready: string, measure: (url: string) => Promise<T>) {
-  const port = await freePort();
-  const args =
-    script === 'src/server.ts' ? packageJson.scripts.start.split(' ').slice(1) : [script];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...env, HOST, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.add(child);
-  const url = `http://${HOST}:${port}`;
-  try {
-    for (let tries = 0; (await status(url + ready)) !== 200; tries++) {
-      if (tries > 3_000 || child.exitCode !== null) throw new Error(`${script} did not start`);
-      await sleep(10);
-    }
-    return await measure(url);
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-    children.delete(child);
-  }
-}
+// Runs `measure` against a fresh child process serving `script` (started like `npm start`) once
+// `ready` answers 200.
+const measureServer = <T>(script: string, ready: string, measure: (url: string) => Promise<T>) =>
+  withServer(
+    script,
+    async (server) => {
+      await waitUntilUp(server, ready);
+      return measure(server.url);
+    },
+    { env: { MONGODB_URL: mongodbUrl } },
+  );
 
 const CLIENT = loadClient();
 
@@ -108,9 +63,9 @@ const { id: sessionId } = await startSession(config, db, user);
 const cookie = { cookie: `__Host-sid=${sessionId}` };
 
 try {
-  const bare = await withServer('bench/bare-koa.ts', '/', (url) => load('bare Koa', `${url}/`));
-  const app = await withServer('src/server.ts', '/health/ready', async (url) => {
-    if ((await status(`${url}/profile`, cookie)) !== 200) throw new Error('not signed in');
+  const bare = await measureServer('bench/bare-koa.ts', '/', (url) => load('bare Koa', `${url}/`));
+  const app = await measureServer('src/server.ts', '/health/ready', async (url) => {
+    if ((await get(`${url}/profile`, cookie)).status !== 200) throw new Error('not signed in');
     // A browser that has been here before carries its CSRF cookie: same token, same page.
     const returning = { cookie: `__Host-csrf=${'A'.repeat(43)}` };
     return {

@@ -1,20 +1,14 @@
 // `npm run bench`: throughput, latency, first-load size, cold start and memory of the app, in one run,
 // next to a bare Koa baseline measured the same way. See bench/README.md for how to read the output.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gunzipSync } from 'node:zlib';
-import packageJson from '../package.json' with { type: 'json' };
 import { FIRST_LOAD_BUDGET_BYTES } from '../src/core/views/assets.ts';
-import { productionEmail } from '../tests/helpers/production-env.ts';
 import { type Load, loadClient, measureLoad } from './load.ts';
 import { topFunctions } from './profile.ts';
+import { cpuBusy, firstLoad, killAll, root, waitUntilUp, withServer } from './server.ts';
 
-const root = join(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // seconds discarded first (JIT, caches)
 const CONNECTIONS = 50;
@@ -26,141 +20,12 @@ const CLIENT = loadClient();
 // BENCH_CPU_PROFILE=1 adds a run of `/` under `node --cpu-prof` and prints where its time goes.
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE === '1';
 const COLD_RUNS = 5;
-const POLL_MS = 10;
 const SETTLE_MS = 1_000; // lets start-up garbage be collected before the idle RSS reading
-const HOST = '127.0.0.1'; // loopback only
 // Browsers always ask for compression, so `/` pays for it as in production. Override to see what
 // compression costs, e.g. BENCH_ACCEPT_ENCODING=identity (first-load size always asks for gzip).
 const LOAD_HEADERS = { 'accept-encoding': process.env.BENCH_ACCEPT_ENCODING ?? 'gzip' };
 const KB = 1_000; // decimal units: stricter than KiB/MiB against the targets
 const MB = 1_000_000;
-
-// ---------------------------------------------------------------------------------------------
-// Child processes: every server is its own process, tracked so that none outlives the bench.
-
-type Server = { child: ChildProcess; url: string; output: () => string };
-const children = new Set<ChildProcess>();
-
-function killAll() {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
-}
-
-// The OS picks a free port; the server is started on it right after (the app has no way to report
-// a port it chose itself at LOG_LEVEL=warn).
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-// The app runs with the flags of `npm start` (the Dockerfile's CMD is kept equal to it by a test).
-const startArgs = packageJson.scripts.start.split(' ').slice(1);
-
-async function start(script: string, nodeArgs: string[] = []): Promise<Server> {
-  const port = await freePort();
-  const args = [...nodeArgs, ...(script === 'src/server.ts' ? startArgs : [script])];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST,
-      PORT: String(port),
-      ...productionEmail,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  // Keep only the tail of the output: enough to explain a failed start, bounded under load.
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return { child, url: `http://${HOST}:${port}`, output: () => tail };
-}
-
-async function stop({ child }: Server) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM'); // the app drains and closes MongoDB; give it a moment, then insist
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-// Runs `use` against a fresh server, always stops it, and attaches the server's last output to any
-// failure (a 500 or a crash is explained there, the app logs errors at warn level and above).
-async function withServer<T>(
-  script: string,
-  use: (server: Server) => Promise<T>,
-  nodeArgs: string[] = [],
-): Promise<T> {
-  const server = await start(script, nodeArgs);
-  try {
-    return await use(server);
-  } catch (error) {
-    const output = server.output().trim();
-    if (!output) throw error;
-    throw new Error(
-      `${error instanceof Error ? error.message : error}\n${script} said:\n${output}`,
-    );
-  } finally {
-    await stop(server);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP helpers (node:http never decodes Content-Encoding, so bodies are the bytes on the wire).
-
-type Response = { status: number; headers: Record<string, unknown>; body: Buffer };
-
-function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, timeout: 2_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout: GET ${url}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-// Polls until `path` answers 200; returns the milliseconds since `since`.
-async function waitUntilUp(server: Server, path: string, since = performance.now()) {
-  const deadline = since + 30_000;
-  while (performance.now() < deadline) {
-    if (server.child.exitCode !== null) {
-      throw new Error(`server exited with code ${server.child.exitCode}`);
-    }
-    const status = await get(server.url + path).then(
-      (res) => res.status,
-      () => 0, // not listening yet
-    );
-    if (status === 200) return performance.now() - since;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`${server.url}${path} did not answer 200 within 30 s`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Measurements.
@@ -170,21 +35,6 @@ function rss(pid: number | undefined): number {
   const kib = status.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
   if (!kib) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(kib) * 1024;
-}
-
-// Share of all CPUs busy over half a second, from /proc/stat. A load average would be skewed for a
-// minute by the previous bench run; this is what is happening now.
-async function cpuBusy(): Promise<number> {
-  const sample = () => {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1);
-    const ticks = (fields ?? []).map(Number);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
-    return { idle, total: ticks.reduce((a, b) => a + b, 0) };
-  };
-  const first = sample();
-  await sleep(500);
-  const second = sample();
-  return 1 - (second.idle - first.idle) / (second.total - first.total || 1);
 }
 
 const load = (name: string, url: string, connections = CONNECTIONS, duration = DURATION) =>
@@ -213,34 +63,6 @@ async function coldStart(): Promise<number> {
   return withServer('src/server.ts', (server) => waitUntilUp(server, '/health/ready', since));
 }
 
-type Transfer = { url: string; encoding: string; bytes: number };
-
-// The HTML of `/` plus every stylesheet and script it links, each as gzip bytes on the wire.
-async function firstLoad(base: string): Promise<Transfer[]> {
-  const fetchOne = async (url: string) => {
-    const res = await get(url, { 'accept-encoding': 'gzip' });
-    if (res.status !== 200) throw new Error(`first load: GET ${url} answered ${res.status}`);
-    const encoding = String(res.headers['content-encoding'] ?? 'identity');
-    return { res, transfer: { url: url.slice(base.length), encoding, bytes: res.body.length } };
-  };
-  const page = await fetchOne(`${base}/`);
-  const html = (
-    page.transfer.encoding === 'gzip' ? gunzipSync(page.res.body) : page.res.body
-  ).toString();
-  const links = [
-    ...html.matchAll(/<link\b[^>]*\brel=["']?stylesheet\b[^>]*>/gi),
-    ...html.matchAll(/<script\b[^>]*>/gi),
-  ].flatMap(([tag]) => tag.match(/\s(?:href|src)=["']?([^"'\s>]+)/i)?.[1] ?? []);
-  const assets = [];
-  for (const link of links) {
-    const url = new URL(link, base);
-    // A third-party URL is not ours to fetch from a benchmark; fail loudly rather than undercount.
-    if (url.origin !== base) throw new Error(`first load: ${link} is not served by the app`);
-    assets.push((await fetchOne(url.href)).transfer);
-  }
-  return [page.transfer, ...assets];
-}
-
 // `/` under load in an app started with --cpu-prof; the profile is written when the app exits.
 async function profileHome() {
   const dir = join(root, 'bench/results/profiles');
@@ -252,7 +74,7 @@ async function profileHome() {
       await waitUntilUp(server, '/health/ready');
       await load('app / (profiled)', `${server.url}/`);
     },
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
   );
   const file = readdirSync(dir).find((name) => !before.has(name));
   if (!file) throw new Error(`the profiled app wrote no profile to ${dir}`);
@@ -299,7 +121,7 @@ async function main() {
     await waitUntilUp(server, '/health/ready');
     await sleep(SETTLE_MS);
     const idleRss = rss(server.child.pid);
-    const transfers = await firstLoad(server.url);
+    const { transfers } = await firstLoad(server.url);
     const live = await load('app /health/live', `${server.url}/health/live`);
     const home = await sampleRss(server.child.pid, () => load('app /', `${server.url}/`));
     return { idleRss, maxRss: home.peak, transfers, live, home: home.result };

@@ -100,14 +100,17 @@ export async function startStage() {
         ],
         { check: false },
       ),
-    async teardown() {
+    /** Stops what the stage started; `compose: false` where no Compose project ran (Swarm). */
+    async teardown({ compose = true } = {}) {
       // From the deploy folder: Compose reads its .env there and resolves COMPOSE_FILE's paths
       // from the working directory. Fails loudly (after the rest of the cleanup): volumes left
       // behind would be the next run's data.
-      const down = run(docker, ['compose', '--profile', 'release', 'down', '-v', '-t', '1'], {
-        cwd: host.path,
-        check: false,
-      });
+      const down = compose
+        ? run(docker, ['compose', '--profile', 'release', 'down', '-v', '-t', '1'], {
+            cwd: host.path,
+            check: false,
+          })
+        : { code: 0, stderr: '' };
       const left = run(
         docker,
         ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],

@@ -1,6 +1,6 @@
 // The production Caddyfile with the Swarm stack's upstream (deploy/swarm/upstream.caddy) is a
 // configuration Caddy accepts: adapted and provisioned by the same Caddy the Docker suite uses.
-// The stack itself runs only in tests/docker/swarm.scenario.ts.
+// The stack itself runs only in tests/docker/swarm.suite.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';

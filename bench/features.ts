@@ -7,7 +7,7 @@
 // and ratios to the template are reported. Target: first load equal, `/` req/s ratio within noise
 // (0.95-1.05). See bench/README.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answers } from '../codemods/answers.ts';
@@ -20,11 +20,12 @@ import { type Load, loadClient, measureLoad } from './load.ts';
 import {
   cpuBusy,
   firstLoad,
-  killAll,
   root,
+  runBench,
   type Transfer,
   waitUntilUp,
   withServer,
+  writeResults,
 } from './server.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target and round
@@ -289,17 +290,7 @@ async function main() {
     })),
     checks: checks.map(({ name, pass, shown }) => ({ name, pass, value: shown })),
   };
-  const out = join(root, 'bench/results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'features.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('Wrote bench/results/features.json');
+  writeResults('features.json', results);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
-  process.exitCode = 1;
-} finally {
-  killAll();
-}
+await runBench(main);

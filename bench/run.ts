@@ -1,13 +1,21 @@
 // `npm run bench`: throughput, latency, first-load size, cold start and memory of the app, in one run,
 // next to a bare Koa baseline measured the same way. See bench/README.md for how to read the output.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FIRST_LOAD_BUDGET_BYTES } from '../src/core/views/assets.ts';
 import { type Load, loadClient, measureLoad } from './load.ts';
 import { topFunctions } from './profile.ts';
-import { cpuBusy, firstLoad, killAll, root, waitUntilUp, withServer } from './server.ts';
+import {
+  cpuBusy,
+  firstLoad,
+  root,
+  runBench,
+  waitUntilUp,
+  withServer,
+  writeResults,
+} from './server.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // seconds discarded first (JIT, caches)
@@ -277,17 +285,7 @@ async function main() {
     cpuProfile: profile,
     targets: targets.map(({ name, pass, shown }) => ({ name, pass, value: shown })),
   };
-  const out = join(root, 'bench/results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('Wrote bench/results/latest.json');
+  writeResults('latest.json', results);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
-  process.exitCode = 1;
-} finally {
-  killAll();
-}
+await runBench(main);

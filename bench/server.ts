@@ -2,7 +2,7 @@
 // loopback port, in this checkout or in a copy of the project; plain HTTP requests against it, the
 // first load of `/`; and how busy the machine is with other work.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -30,6 +30,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     killAll();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   });
+}
+
+/** Runs a bench's `main`: a failure is one line and exit code 1, and no server outlives it. */
+export async function runBench(main: () => Promise<void>) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`bench failed: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+  } finally {
+    killAll();
+  }
+}
+
+/** Writes a bench's figures to bench/results/<file> (git-ignored) and says so. */
+export function writeResults(file: string, results: unknown) {
+  const out = join(root, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, file), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`Wrote bench/results/${file}`);
 }
 
 // The OS picks a free port; the server is started on it right after (the app has no way to report

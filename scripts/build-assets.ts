@@ -1,8 +1,8 @@
 // Builds everything the server reads from public/build/: Tailwind + daisyUI CSS (only the classes
-// in use; one stylesheet for every page, one for the development pages), HTMX + assets/app.js as one script, and the favicon, each fingerprinted and
-// precompressed (gzip, brotli); the manifest of their URLs; and the compiled Pug templates
-// (views.cjs, see build-views.ts). `--watch` rebuilds, with Pug debug info, when assets, views or
-// code change.
+// in use; one stylesheet for every page, one for the development pages), HTMX + assets/app.js as
+// one script, and the favicon, each fingerprinted and precompressed (gzip, brotli); the manifest
+// of their URLs; and the compiled Pug templates (views.cjs, see build-views.ts). `--watch`
+// rebuilds, with Pug debug info, when assets or templates change.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
@@ -98,8 +98,9 @@ export function watchAssets(onBuilt: (manifest: Manifest) => void, { debug = fal
   };
   const watchers = ['assets', 'views', 'src'].map((dir) =>
     watch(join(rootDir, dir), { recursive: true }, (_event, file) => {
-      // Only files that can change the CSS or JS; the server restarts for the rest.
-      if (file && /\.(css|js|pug|ts)$/.test(file)) rebuild();
+      // Only files that can change the CSS, JS or views (the stylesheets scan templates, not
+      // code); the server restarts for the rest.
+      if (file && /\.(css|js|pug)$/.test(file)) rebuild();
     }),
   );
   return () => {

@@ -105,6 +105,11 @@ export async function startSshHost() {
 /** Writes the host's .env (Compose's and the deploy script's settings) and the local override. */
 export function prepareDeployFolder(path: string, settings: Record<string, string>) {
   copyFileSync(new URL('compose.local.yml', import.meta.url), join(path, 'compose.local.yml'));
-  const lines = Object.entries({ COMPOSE_FILE: 'compose.prod.yml:compose.local.yml', ...settings });
-  writeFileSync(join(path, '.env'), `${lines.map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  writeDeployEnv(path, { COMPOSE_FILE: 'compose.prod.yml:compose.local.yml', ...settings });
+}
+
+/** The deploy folder's `.env`, which the host scripts read their settings from. */
+export function writeDeployEnv(path: string, settings: Record<string, string>) {
+  const lines = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
+  writeFileSync(join(path, '.env'), `${lines.join('\n')}\n`);
 }

@@ -12,16 +12,23 @@ import { docker, type Ran, run, start } from './run.ts';
 export const domain = 'app.test';
 export const project = 'groundwork';
 
-export async function startStage() {
-  const registry = await startRegistry();
-  const host = await startSshHost();
-  const secret = randomBytes(24).toString('hex');
-  prepareDeployFolder(host.path, {
+/** What every local deploy sets: the test domain, Caddy's own CA, the images made here. */
+export function localSettings() {
+  return {
     DOMAIN: domain,
     CADDY_TLS: 'tls internal',
     CADDY_IMAGE: process.env.CADDY_IMAGE ?? 'caddy:2',
     MONGO_IMAGE: process.env.MONGO_IMAGE ?? 'mongo:8',
     REDIS_IMAGE: process.env.REDIS_IMAGE ?? 'redis:7',
+  };
+}
+
+export async function startStage() {
+  const registry = await startRegistry();
+  const host = await startSshHost();
+  const secret = randomBytes(24).toString('hex');
+  prepareDeployFolder(host.path, {
+    ...localSettings(),
     // Generous for a loaded 2-core CI machine; the never-ready case waits this long.
     DEPLOY_HEALTH_TIMEOUT: '60',
     DEPLOY_CHECK_TIMEOUT: '8',

@@ -11,10 +11,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { writeDeployEnv } from './host.ts';
 import { buildProjectImage, release } from './images.ts';
 import { startLoad } from './load.ts';
 import { docker, run } from './run.ts';
-import { domain, type Stage, servingVersion, startStage } from './stage.ts';
+import { domain, localSettings, type Stage, servingVersion, startStage } from './stage.ts';
 
 const STACK = 'groundwork';
 let stage: Stage;
@@ -49,23 +50,13 @@ function unhealthyRelease(registry: string, version: string) {
   }
 }
 
+/** One field of a service's state, by a Go template of `docker service inspect`. */
+const serviceField = (service: string, format: string) =>
+  run(docker, ['service', 'inspect', '--format', format, `${STACK}_${service}`]).stdout.trim();
 const serviceImage = (service: string) =>
-  run(docker, [
-    'service',
-    'inspect',
-    '--format',
-    '{{.Spec.TaskTemplate.ContainerSpec.Image}}',
-    `${STACK}_${service}`,
-  ]).stdout.trim();
-
+  serviceField(service, '{{.Spec.TaskTemplate.ContainerSpec.Image}}');
 const updateState = (service: string) =>
-  run(docker, [
-    'service',
-    'inspect',
-    '--format',
-    '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}',
-    `${STACK}_${service}`,
-  ]).stdout.trim();
+  serviceField(service, '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}');
 
 /** Waits up to a minute for the stack's containers to be gone; false if some are left. */
 async function stackGone() {
@@ -102,23 +93,14 @@ describe('deploy on Docker Swarm (single node)', { timeout: 30 * 60_000 }, () =>
     stage = await startStage();
     const path = stage.host.path;
     copyFileSync(new URL('stack.local.yml', import.meta.url), join(path, 'stack.local.yml'));
-    writeFileSync(
-      join(path, '.env'),
-      `${Object.entries({
-        SWARM_STACK: STACK,
-        SWARM_COMPOSE_FILES: 'stack.yml:stack.local.yml',
-        DOMAIN: domain,
-        CADDY_TLS: 'tls internal',
-        CADDY_IMAGE: process.env.CADDY_IMAGE ?? 'caddy:2',
-        MONGO_IMAGE: process.env.MONGO_IMAGE ?? 'mongo:8',
-        REDIS_IMAGE: process.env.REDIS_IMAGE ?? 'redis:7',
-        APP_REPLICAS: '2',
-        WORKER_REPLICAS: '2',
-        DEPLOY_UPDATE_TIMEOUT: '300',
-      })
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n')}\n`,
-    );
+    writeDeployEnv(path, {
+      ...localSettings(),
+      SWARM_STACK: STACK,
+      SWARM_COMPOSE_FILES: 'stack.yml:stack.local.yml',
+      APP_REPLICAS: '2',
+      WORKER_REPLICAS: '2',
+      DEPLOY_UPDATE_TIMEOUT: '300',
+    });
     console.log('building the project image from its Dockerfile');
     buildProjectImage();
     const registry = stage.registry.address;
@@ -172,13 +154,7 @@ describe('deploy on Docker Swarm (single node)', { timeout: 30 * 60_000 }, () =>
       `${health.stdout}${health.stderr}\n${run(docker, ['service', 'logs', '--tail', '20', `${STACK}_caddy`], { check: false }).stdout}`,
     );
     // The settings are a secret file, not environment variables of the service.
-    const env = run(docker, [
-      'service',
-      'inspect',
-      '--format',
-      '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
-      `${STACK}_app`,
-    ]).stdout;
+    const env = serviceField('app', '{{json .Spec.TaskTemplate.ContainerSpec.Env}}');
     assert.ok(!env.includes(stage.secret), 'SESSION_SECRET is not in the service spec');
     const replicas = run(docker, ['service', 'ls', '--format', '{{.Name}} {{.Replicas}}']).stdout;
     assert.match(replicas, new RegExp(`${STACK}_app 2/2`));

@@ -51,12 +51,19 @@ describe('compressResponses', () => {
     assert.match(String(plain.headers.vary), /Accept-Encoding/);
   });
 
-  test('JSON bodies are compressed; small and binary bodies are not', async () => {
+  test('JSON bodies are compressed; small (in bytes) and binary bodies are not', async () => {
     const json = await request(`${base}/json`, { headers: { 'Accept-Encoding': 'gzip' } });
     assert.equal(json.headers['content-encoding'], 'gzip');
     assert.match(JSON.parse(gunzipSync(json.body).toString()).text, /^word0/);
     const small = await request(`${base}/?words=5`, { headers: { 'Accept-Encoding': 'gzip' } });
     assert.equal(small.headers['content-encoding'], undefined);
+    // 600 characters, 1,200 bytes: the threshold counts bytes.
+    const wide = 'ü'.repeat(600);
+    const accented = await request(`${base}/?words=0&who=${encodeURIComponent(wide)}`, {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    assert.equal(accented.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(accented.body).toString(), `<p>${wide} </p>`);
     const png = await request(`${base}/png`, { headers: { 'Accept-Encoding': 'gzip' } });
     assert.equal(png.headers['content-encoding'], undefined);
   });

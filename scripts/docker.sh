@@ -41,12 +41,9 @@ install_compose() {
     need go "install Go to build Docker Compose"
     log "building Docker Compose $COMPOSE_VERSION (a few minutes the first time)"
     # `go install` refuses the module (it has replace/exclude directives): build a copy instead.
-    local dir src
-    dir=$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -d "$dir" ] || die "could not download Docker Compose $COMPOSE_VERSION from the Go module proxy"
-    src="$CACHE/src/compose-$COMPOSE_VERSION"
-    rm -rf "$src" && mkdir -p "$(dirname "$src")" "$(dirname "$plugin")"
-    cp -r "$dir" "$src" && chmod -R u+w "$src"
+    local src="$CACHE/src/compose-$COMPOSE_VERSION"
+    go_module_source "github.com/docker/compose/v2@$COMPOSE_VERSION" "$src"
+    mkdir -p "$(dirname "$plugin")"
     (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath \
       -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" \
       -o "$plugin" ./cmd)

@@ -17,3 +17,13 @@ apt_install() {
   # No init system runs here: the packages' services (sshd, registry) are started by the scripts.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# Copies a module's source from the Go module proxy to $2, writable, for the builds that
+# `go install module@version` refuses (replace directives, a missing generated file).
+go_module_source() {
+  local module=$1 dest=$2 dir
+  dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "could not download $module from the Go module proxy"
+  rm -rf "$dest" && mkdir -p "$(dirname "$dest")"
+  cp -r "$dir" "$dest" && chmod -R u+w "$dest"
+}

@@ -51,12 +51,8 @@ install_ferretdb() {
   log "building FerretDB $FERRETDB_VERSION (about a minute the first time)"
   # `go install ...@version` fails: the module proxy refuses the version list it reads for
   # deprecations, and the module zip lacks build/version/version.txt. Build a patched copy instead.
-  local dir src
-  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -d "$dir" ] || die "could not download FerretDB $FERRETDB_VERSION from the Go module proxy"
-  src="$CACHE/src/ferretdb-$FERRETDB_VERSION"
-  rm -rf "$src" && mkdir -p "$(dirname "$src")" "$BIN"
-  cp -r "$dir" "$src" && chmod -R u+w "$src"
+  local src="$CACHE/src/ferretdb-$FERRETDB_VERSION"
+  go_module_source "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" "$src"
   echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
   (cd "$src" && GOFLAGS=-buildvcs=false go build -o "$BIN/ferretdb" ./cmd/ferretdb)
 }
@@ -101,8 +97,8 @@ cmd_install() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_port() {
-  local port=$1 name=$2 i
-  for i in $(seq 1 100); do port_open "$port" && return 0; sleep 0.1; done
+  local port=$1 name=$2
+  for _ in $(seq 1 100); do port_open "$port" && return 0; sleep 0.1; done
   die "$name did not start on 127.0.0.1:$port (log: $RUN/$name.log)"
 }
 
@@ -159,7 +155,7 @@ cmd_stop() {
   for name in ferretdb redis s3; do
     [ -f "$RUN/$name.pid" ] || continue
     pid=$(cat "$RUN/$name.pid")
-    kill "$pid" 2>/dev/null && log "stopped $name" || true
+    if kill "$pid" 2>/dev/null; then log "stopped $name"; fi
     rm -f "$RUN/$name.pid"
   done
 }

@@ -20,9 +20,9 @@ import {
 const DURATION = Number(process.env.BENCH_DURATION ?? 10); // seconds measured per target
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2); // seconds discarded first (JIT, caches)
 const CONNECTIONS = 50;
-// Bare Koa and `/` are loaded in turn this many times and the median kept: this machine's speed
-// drifts by a third within minutes, and one run each, a minute apart, read 0.25x one time and
-// 0.31x the next for the same code (docs/decisions/0092).
+// Bare Koa, `/health/live` and `/` are loaded in turn this many times and the medians kept: this
+// machine's speed drifts by a third within minutes, and one run each, a minute apart, read 0.25x
+// one time and 0.31x the next for the same code (docs/decisions/0092).
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // The sustained run: a fresh app serving `/` for a minute at twice the connections, its RSS sampled.
 const SUSTAIN = Number(process.env.BENCH_SUSTAIN ?? 60);
@@ -157,13 +157,13 @@ async function main() {
       // What Node, Koa and type stripping cost before any app code: context for the app's RSS.
       const bareIdleRss = rss(bareServer.child.pid);
       const { transfers } = await firstLoad(server.url);
-      const live = await load('app /health/live', `${server.url}/health/live`);
-      const rounds: Array<{ bare: Load; home: Load; peakRss: number }> = [];
+      const rounds: Array<{ bare: Load; live: Load; home: Load; peakRss: number }> = [];
       for (let round = 1; round <= ROUNDS; round++) {
         const of = ROUNDS > 1 ? ` (round ${round}/${ROUNDS})` : '';
         const bareLoad = await load(`bare Koa${of}`, `${bareServer.url}/`);
+        const live = await load(`app /health/live${of}`, `${server.url}/health/live`);
         const home = await sampleRss(server.child.pid, () => load(`app /${of}`, `${server.url}/`));
-        rounds.push({ bare: bareLoad, home: home.result, peakRss: home.peak });
+        rounds.push({ bare: bareLoad, live, home: home.result, peakRss: home.peak });
       }
       return {
         bare: { idleRss: bareIdleRss, load: medianLoad(rounds.map((r) => r.bare)) },
@@ -171,10 +171,11 @@ async function main() {
           idleRss,
           maxRss: Math.max(...rounds.map((r) => r.peakRss)),
           transfers,
-          live,
+          live: medianLoad(rounds.map((r) => r.live)),
           home: medianLoad(rounds.map((r) => r.home)),
+          liveRatios: rounds.map((r) => r.live.reqPerSec / r.bare.reqPerSec),
           homeRatios: rounds.map((r) => r.home.reqPerSec / r.bare.reqPerSec),
-          rounds: rounds.map((r) => ({ bareKoa: r.bare, home: r.home })),
+          rounds: rounds.map((r) => ({ bareKoa: r.bare, live: r.live, home: r.home })),
         },
       };
     });
@@ -204,10 +205,10 @@ async function main() {
   const profile = CPU_PROFILE ? await profileHome() : undefined;
 
   const bareLoad = bare.load;
-  const { idleRss, transfers, live: liveLoad, home: homeLoad, homeRatios } = app;
+  const { idleRss, transfers, live: liveLoad, home: homeLoad, liveRatios, homeRatios } = app;
   const firstLoadBytes = transfers.reduce((sum, t) => sum + t.bytes, 0);
-  const liveRatio = liveLoad.reqPerSec / bareLoad.reqPerSec;
-  // The median of each round's ratio: a round's two figures were measured a few seconds apart.
+  // The median of each round's ratio: a round's figures were measured seconds apart.
+  const liveRatio = median(liveRatios);
   const homeRatio = median(homeRatios);
   const fixed = (n: number, digits = 1) => n.toFixed(digits);
   const targets = [
@@ -273,8 +274,9 @@ async function main() {
     ),
     ...(ROUNDS > 1
       ? [
-          `  bare Koa and / in ${ROUNDS} alternating rounds, medians shown; / vs bare Koa by round: ` +
-            homeRatios.map((r) => `${fixed(r, 2)}x`).join(', '),
+          `  ${ROUNDS} rounds of the three in turn, medians shown; vs bare Koa by round: ` +
+            `/health/live ${liveRatios.map((r) => `${fixed(r, 2)}x`).join(', ')}; ` +
+            `/ ${homeRatios.map((r) => `${fixed(r, 2)}x`).join(', ')}`,
         ]
       : []),
     '',
@@ -325,7 +327,7 @@ async function main() {
     client: CLIENT,
     load: {
       bareKoa: bareLoad,
-      live: { ...liveLoad, ratioToBareKoa: liveRatio },
+      live: { ...liveLoad, ratioToBareKoa: liveRatio, ratioByRound: liveRatios },
       home: { ...homeLoad, ratioToBareKoa: homeRatio, ratioByRound: homeRatios },
       rounds: app.rounds,
     },

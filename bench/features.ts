@@ -16,7 +16,7 @@ import { isConfigured } from '../codemods/setup.ts';
 import { Tree } from '../codemods/tree.ts';
 import { project } from '../src/project.ts';
 import { copyProject } from '../tests/helpers/project-copy.ts';
-import { type Load, loadClient, measureLoad } from './load.ts';
+import { type Load, loadClient, measureLoad, median } from './load.ts';
 import {
   cpuBusy,
   firstLoad,
@@ -122,13 +122,6 @@ function measure(target: Target): Promise<Round> {
   );
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 const total = (transfers: Transfer[]) => transfers.reduce((sum, t) => sum + t.bytes, 0);
 
 async function main() {

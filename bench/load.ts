@@ -18,6 +18,24 @@ export type LoadOptions = {
 
 export type Load = { reqPerSec: number; p50Ms: number; p99Ms: number; requests: number };
 
+export function median(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** Rounds of one target as one: each figure the median (p99 the middle round's); requests summed. */
+export function medianLoad(loads: Load[]): Load {
+  return {
+    reqPerSec: median(loads.map((l) => l.reqPerSec)),
+    p50Ms: median(loads.map((l) => l.p50Ms)),
+    p99Ms: median(loads.map((l) => l.p99Ms)),
+    requests: loads.reduce((sum, l) => sum + l.requests, 0),
+  };
+}
+
 export type Client = 'autocannon' | 'wrk';
 
 export function loadClient(value = process.env.BENCH_CLIENT ?? 'autocannon'): Client {

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FIRST_LOAD_BUDGET_BYTES } from '../src/core/views/assets.ts';
-import { type Load, loadClient, measureLoad } from './load.ts';
+import { type Load, loadClient, measureLoad, median, medianLoad } from './load.ts';
 import { topFunctions } from './profile.ts';
 import {
   cpuBusy,
@@ -70,24 +70,6 @@ async function sampleRss<T>(pid: number | undefined, during: () => Promise<T>) {
   }
 }
 
-function median(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-// Each figure the median of the rounds' (so p99 is the middle round's p99); requests summed.
-function medianLoad(loads: Load[]): Load {
-  return {
-    reqPerSec: median(loads.map((l) => l.reqPerSec)),
-    p50Ms: median(loads.map((l) => l.p50Ms)),
-    p99Ms: median(loads.map((l) => l.p99Ms)),
-    requests: loads.reduce((sum, l) => sum + l.requests, 0),
-  };
-}
-
 async function coldStart(): Promise<number> {
   const since = performance.now();
   return withServer('src/server.ts', (server) => waitUntilUp(server, '/health/ready', since));
@@ -148,38 +130,31 @@ async function main() {
 
   // One server is loaded at a time, so no target competes with another for the two cores. Bare
   // Koa stays up, idle, while the app is loaded (it has no timers): the rounds alternate.
-  const { bare, app } = await withServer('bench/bare-koa.ts', async (bareServer) => {
-    await waitUntilUp(bareServer, '/');
-    return withServer('src/server.ts', async (server) => {
-      await waitUntilUp(server, '/health/ready');
-      await sleep(SETTLE_MS);
-      const idleRss = rss(server.child.pid);
-      // What Node, Koa and type stripping cost before any app code: context for the app's RSS.
-      const bareIdleRss = rss(bareServer.child.pid);
-      const { transfers } = await firstLoad(server.url);
-      const rounds: Array<{ bare: Load; live: Load; home: Load; peakRss: number }> = [];
-      for (let round = 1; round <= ROUNDS; round++) {
-        const of = ROUNDS > 1 ? ` (round ${round}/${ROUNDS})` : '';
-        const bareLoad = await load(`bare Koa${of}`, `${bareServer.url}/`);
-        const live = await load(`app /health/live${of}`, `${server.url}/health/live`);
-        const home = await sampleRss(server.child.pid, () => load(`app /${of}`, `${server.url}/`));
-        rounds.push({ bare: bareLoad, live, home: home.result, peakRss: home.peak });
-      }
-      return {
-        bare: { idleRss: bareIdleRss, load: medianLoad(rounds.map((r) => r.bare)) },
-        app: {
-          idleRss,
-          maxRss: Math.max(...rounds.map((r) => r.peakRss)),
-          transfers,
-          live: medianLoad(rounds.map((r) => r.live)),
-          home: medianLoad(rounds.map((r) => r.home)),
-          liveRatios: rounds.map((r) => r.live.reqPerSec / r.bare.reqPerSec),
-          homeRatios: rounds.map((r) => r.home.reqPerSec / r.bare.reqPerSec),
-          rounds: rounds.map((r) => ({ bareKoa: r.bare, live: r.live, home: r.home })),
-        },
-      };
-    });
-  });
+  const { bareIdleRss, idleRss, transfers, rounds } = await withServer(
+    'bench/bare-koa.ts',
+    async (bareServer) => {
+      await waitUntilUp(bareServer, '/');
+      return withServer('src/server.ts', async (server) => {
+        await waitUntilUp(server, '/health/ready');
+        await sleep(SETTLE_MS);
+        const idleRss = rss(server.child.pid);
+        // What Node, Koa and type stripping cost before any app code: context for the app's RSS.
+        const bareIdleRss = rss(bareServer.child.pid);
+        const { transfers } = await firstLoad(server.url);
+        const rounds: Array<{ bare: Load; live: Load; home: Load; peakRss: number }> = [];
+        for (let round = 1; round <= ROUNDS; round++) {
+          const of = ROUNDS > 1 ? ` (round ${round}/${ROUNDS})` : '';
+          const bareLoad = await load(`bare Koa${of}`, `${bareServer.url}/`);
+          const live = await load(`app /health/live${of}`, `${server.url}/health/live`);
+          const home = await sampleRss(server.child.pid, () =>
+            load(`app /${of}`, `${server.url}/`),
+          );
+          rounds.push({ bare: bareLoad, live, home: home.result, peakRss: home.peak });
+        }
+        return { bareIdleRss, idleRss, transfers, rounds };
+      });
+    },
+  );
 
   // A fresh process, so growth from start-up is seen; no warm-up, since that growth is the point.
   const sustained =
@@ -204,8 +179,12 @@ async function main() {
 
   const profile = CPU_PROFILE ? await profileHome() : undefined;
 
-  const bareLoad = bare.load;
-  const { idleRss, transfers, live: liveLoad, home: homeLoad, liveRatios, homeRatios } = app;
+  const bareLoad = medianLoad(rounds.map((r) => r.bare));
+  const liveLoad = medianLoad(rounds.map((r) => r.live));
+  const homeLoad = medianLoad(rounds.map((r) => r.home));
+  const maxRss = Math.max(...rounds.map((r) => r.peakRss));
+  const liveRatios = rounds.map((r) => r.live.reqPerSec / r.bare.reqPerSec);
+  const homeRatios = rounds.map((r) => r.home.reqPerSec / r.bare.reqPerSec);
   const firstLoadBytes = transfers.reduce((sum, t) => sum + t.bytes, 0);
   // The median of each round's ratio: a round's figures were measured seconds apart.
   const liveRatio = median(liveRatios);
@@ -291,7 +270,7 @@ async function main() {
     `Cold start to /health/ready 200: median ${Math.round(coldMedianMs)} ms ` +
       `(runs: ${coldRuns.map((ms) => Math.round(ms)).join(', ')} ms)`,
     `RSS of the app process: idle ${fixed(idleRss / MB)} MB ` +
-      `(bare Koa idle ${fixed(bare.idleRss / MB)} MB), max during / load ${fixed(app.maxRss / MB)} MB`,
+      `(bare Koa idle ${fixed(bareIdleRss / MB)} MB), max during / load ${fixed(maxRss / MB)} MB`,
     ...(sustained
       ? [
           `Sustained: / for ${SUSTAIN} s at ${SUSTAIN_CONNECTIONS} connections in a fresh process, ` +
@@ -329,11 +308,11 @@ async function main() {
       bareKoa: bareLoad,
       live: { ...liveLoad, ratioToBareKoa: liveRatio, ratioByRound: liveRatios },
       home: { ...homeLoad, ratioToBareKoa: homeRatio, ratioByRound: homeRatios },
-      rounds: app.rounds,
+      rounds: rounds.map(({ bare, live, home }) => ({ bareKoa: bare, live, home })),
     },
     firstLoad: { totalBytes: firstLoadBytes, resources: transfers },
     coldStart: { medianMs: coldMedianMs, runsMs: coldRuns },
-    rss: { idleBytes: idleRss, maxUnderLoadBytes: app.maxRss, bareKoaIdleBytes: bare.idleRss },
+    rss: { idleBytes: idleRss, maxUnderLoadBytes: maxRss, bareKoaIdleBytes: bareIdleRss },
     sustained: sustained && {
       seconds: SUSTAIN,
       connections: SUSTAIN_CONNECTIONS,
